@@ -1,0 +1,73 @@
+package schedule
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseRoundTrip(t *testing.T) {
+	tests := []struct {
+		in, canonical string
+	}{
+		{"manual", "manual"},
+		{"every 4h", "every 4h"},
+		{"every 240m", "every 4h"},
+		{"Every 1d", "every 1d"},
+		{"daily 1:05", "daily 01:05"},
+		{"weekly thu,mon 02:30", "weekly mon,thu 02:30"},
+		{"weekly Monday 23:00", "weekly mon 23:00"},
+		{"cron 0  3 * * 1-5", "cron 0 3 * * 1-5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			sp, err := Parse(tt.in)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			if got := sp.String(); got != tt.canonical {
+				t.Fatalf("Parse(%q).String() = %q, want %q", tt.in, got, tt.canonical)
+			}
+			again, err := Parse(sp.String())
+			if err != nil || again.String() != tt.canonical {
+				t.Fatalf("round trip of %q: %v %q", tt.canonical, err, again.String())
+			}
+		})
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	for _, in := range []string{"", "sometimes", "every", "every -5m", "every 10s", "daily 25:00", "daily", "weekly 02:00", "weekly funday 02:00", "cron 1 2 3", "manual now"} {
+		if sp, err := Parse(in); err == nil {
+			t.Errorf("Parse(%q) = %v, want an error", in, sp)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		out  string
+	}{
+		{"30m", 30 * time.Minute, "30m"},
+		{"4h", 4 * time.Hour, "4h"},
+		{"1w", 7 * 24 * time.Hour, "1w"},
+		{"7d", 7 * 24 * time.Hour, "1w"},
+		{"36h", 36 * time.Hour, "36h"},
+		{"90s", 90 * time.Second, "1m30s"},
+	}
+	for _, tt := range tests {
+		got, err := ParseDuration(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+		if s := FormatDuration(got); s != tt.out {
+			t.Errorf("FormatDuration(%v) = %q, want %q", got, s, tt.out)
+		}
+	}
+	for _, bad := range []string{"", "-1h", "-2d", "1.5d", "soon"} {
+		if d, err := ParseDuration(bad); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want an error", bad, d)
+		}
+	}
+}

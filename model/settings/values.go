@@ -1,0 +1,358 @@
+package settings
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"patchdesk/model"
+	"patchdesk/model/schedule"
+)
+
+// Normalize validates raw as a value of d and returns its canonical text form.
+func Normalize(d Def, raw string) (string, error) {
+	v, err := normalize(d, raw)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", d.Key, err)
+	}
+	return v, nil
+}
+
+func normalize(d Def, raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	switch d.Kind {
+	case Bool:
+		b, err := strconv.ParseBool(strings.ToLower(raw))
+		if err != nil {
+			switch strings.ToLower(raw) {
+			case "on", "yes":
+				b = true
+			case "off", "no":
+				b = false
+			default:
+				return "", fmt.Errorf("%q is not on/off (true, false, yes, no)", raw)
+			}
+		}
+		return strconv.FormatBool(b), nil
+	case Int:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("%q is not a whole number", raw)
+		}
+		if n < d.Min || n > d.Max {
+			return "", fmt.Errorf("%d is out of range %d to %d", n, d.Min, d.Max)
+		}
+		return strconv.FormatInt(n, 10), nil
+	case Duration:
+		dur, err := schedule.ParseDuration(raw)
+		if err != nil {
+			return "", err
+		}
+		lo, hi := time.Duration(d.Min)*time.Second, time.Duration(d.Max)*time.Second
+		if dur < lo || dur > hi {
+			return "", fmt.Errorf("%s is out of range %s to %s", schedule.FormatDuration(dur), schedule.FormatDuration(lo), schedule.FormatDuration(hi))
+		}
+		return schedule.FormatDuration(dur), nil
+	case Choice:
+		for _, o := range d.Options {
+			if strings.EqualFold(raw, o.Value) || strings.EqualFold(raw, o.Label) {
+				return o.Value, nil
+			}
+		}
+		vals := make([]string, len(d.Options))
+		for i, o := range d.Options {
+			vals[i] = o.Value
+		}
+		return "", fmt.Errorf("%q is not one of %s", raw, strings.Join(vals, ", "))
+	case Schedule:
+		sp, err := schedule.Parse(raw)
+		if err != nil {
+			return "", err
+		}
+		return sp.String(), nil
+	case Path:
+		if raw == "" {
+			if d.Optional {
+				return "", nil
+			}
+			return "", errors.New("must not be empty")
+		}
+		return location(raw)
+	case Text:
+		if raw == "" && d.Optional {
+			return "", nil
+		}
+		if d.Item != nil {
+			return d.Item(raw)
+		}
+		return raw, nil
+	case List:
+		items, err := splitList(raw)
+		if err != nil {
+			return "", err
+		}
+		var out []string
+		for _, it := range items {
+			if d.Item != nil {
+				if it, err = d.Item(it); err != nil {
+					return "", err
+				}
+			}
+			if !slices.Contains(out, it) {
+				out = append(out, it)
+			}
+		}
+		if len(out) == 0 && !d.Optional {
+			return "", errors.New("needs at least one entry")
+		}
+		return mustList(out...), nil
+	}
+	return "", fmt.Errorf("unsupported kind %s", d.Kind)
+}
+
+// splitList reads a JSON array or comma-separated text.
+func splitList(raw string) ([]string, error) {
+	if strings.HasPrefix(raw, "[") {
+		var items []string
+		if err := json.Unmarshal([]byte(raw), &items); err != nil {
+			return nil, fmt.Errorf("list %q: %w", raw, err)
+		}
+		return compact(items), nil
+	}
+	return compact(strings.Split(raw, ",")), nil
+}
+
+func compact(items []string) []string {
+	var out []string
+	for _, it := range items {
+		if it = strings.TrimSpace(it); it != "" {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func mustList(items ...string) string {
+	if items == nil {
+		items = []string{}
+	}
+	b, _ := json.Marshal(items)
+	return string(b)
+}
+
+// Values is a snapshot of every setting, defaults filled in.
+type Values struct {
+	env    Env
+	values map[string]string
+	stored map[string]bool
+}
+
+// Env returns the environment the defaults were computed for.
+func (v Values) Env() Env { return v.env }
+
+// Raw returns a setting's canonical text.
+func (v Values) Raw(key string) string {
+	if s, ok := v.values[key]; ok {
+		return s
+	}
+	d, err := Lookup(key)
+	if err != nil {
+		panic(err) // a typo in a Key constant is a programming error
+	}
+	return d.DefaultValue(v.env)
+}
+
+// IsDefault tells whether the setting holds its default.
+func (v Values) IsDefault(key string) bool {
+	d, _ := Lookup(key)
+	return v.Raw(key) == d.DefaultValue(v.env)
+}
+
+// Bool returns a Bool setting.
+func (v Values) Bool(key string) bool { return v.Raw(key) == "true" }
+
+// Int returns an Int setting.
+func (v Values) Int(key string) int {
+	n, _ := strconv.Atoi(v.Raw(key))
+	return n
+}
+
+// Duration returns a Duration setting.
+func (v Values) Duration(key string) time.Duration {
+	d, _ := schedule.ParseDuration(v.Raw(key))
+	return d
+}
+
+// Schedule returns a Schedule setting.
+func (v Values) Schedule(key string) schedule.Spec {
+	sp, _ := schedule.Parse(v.Raw(key))
+	return sp
+}
+
+// List returns a List setting.
+func (v Values) List(key string) []string {
+	var items []string
+	_ = json.Unmarshal([]byte(v.Raw(key)), &items)
+	return items
+}
+
+// Text returns a Text, Path or Choice setting.
+func (v Values) Text(key string) string { return v.Raw(key) }
+
+// Typed returns the value as JSON would carry it: bool, number, array or string.
+func (v Values) Typed(key string) any {
+	d, _ := Lookup(key)
+	switch d.Kind {
+	case Bool:
+		return v.Bool(key)
+	case Int:
+		return v.Int(key)
+	case List:
+		items := v.List(key)
+		if items == nil {
+			items = []string{}
+		}
+		return items
+	}
+	return v.Raw(key)
+}
+
+// With returns a copy with changes applied (already canonical).
+func (v Values) With(changes map[string]string) Values {
+	out := Values{env: v.env, values: make(map[string]string, len(v.values)+len(changes)), stored: v.stored}
+	for k, s := range v.values {
+		out.values[k] = s
+	}
+	for k, s := range changes {
+		out.values[k] = s
+	}
+	return out
+}
+
+// check enforces rules that span settings.
+func (v Values) check() error {
+	if v.Raw(KeyRunWithRights) == "specified_user" && v.Raw(KeyRunAsUser) == "" {
+		return fmt.Errorf("%s is specified_user, so %s needs an account", KeyRunWithRights, KeyRunAsUser)
+	}
+	if v.Raw(KeyStagingLocation) != "" && v.Raw(KeyStagingLocation) == v.Raw(KeyToLocation) {
+		return fmt.Errorf("%s must differ from %s", KeyStagingLocation, KeyToLocation)
+	}
+	if !v.Bool(KeyImportUseDefault) && len(v.List(KeyImportAltLocations)) == 0 {
+		return fmt.Errorf("with %s off, %s needs at least one location", KeyImportUseDefault, KeyImportAltLocations)
+	}
+	return nil
+}
+
+// Load reads every setting from the database.
+func Load(ctx context.Context, db *gorm.DB, env Env) (Values, error) {
+	var rows []model.Setting
+	if err := db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return Values{}, fmt.Errorf("load settings: %w", err)
+	}
+	v := Values{env: env, values: map[string]string{}, stored: map[string]bool{}}
+	for _, r := range rows {
+		if _, err := Lookup(r.Key); err != nil {
+			continue // a setting retired by an upgrade: keep the row, ignore the value
+		}
+		v.values[r.Key] = r.Value
+		v.stored[r.Key] = true
+	}
+	levels, err := model.ListSeverityLevels(ctx, db)
+	if err != nil {
+		return Values{}, err
+	}
+	names := make([]string, len(levels))
+	for i, l := range levels {
+		names[i] = l.Name
+	}
+	v.values[KeyCustomSeverities] = mustList(names...)
+	return v, nil
+}
+
+// Save validates changes (key → raw text) against the current values and stores them in one
+// transaction; any invalid value saves nothing. It returns the keys whose value changed.
+func Save(ctx context.Context, db *gorm.DB, env Env, actor string, changes map[string]string) ([]string, error) {
+	var changed []string
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		current, err := Load(ctx, tx, env)
+		if err != nil {
+			return err
+		}
+		canon := map[string]string{}
+		keys := make([]string, 0, len(changes))
+		for k := range changes {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			d, err := Lookup(k)
+			if err != nil {
+				return err
+			}
+			if d.ReadOnly != "" {
+				return fmt.Errorf("%s cannot be set here: %s", k, d.ReadOnly)
+			}
+			s, err := Normalize(d, changes[k])
+			if err != nil {
+				return err
+			}
+			if s != current.Raw(k) {
+				canon[k] = s
+				changed = append(changed, k)
+			}
+		}
+		if err := current.With(canon).check(); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		for _, k := range changed {
+			row := model.Setting{Key: k, Value: canon[k], UpdatedAt: now, UpdatedBy: actor}
+			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
+				return fmt.Errorf("store %s: %w", k, err)
+			}
+			if err := model.AuditTx(tx, actor, "set", "setting:"+k, fmt.Sprintf("%s -> %s", current.Raw(k), canon[k])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return changed, nil
+}
+
+// Reset puts settings back to their defaults.
+func Reset(ctx context.Context, db *gorm.DB, env Env, actor string, keys ...string) ([]string, error) {
+	changes := map[string]string{}
+	for _, k := range keys {
+		d, err := Lookup(k)
+		if err != nil {
+			return nil, err
+		}
+		changes[k] = d.DefaultValue(env)
+	}
+	return Save(ctx, db, env, actor, changes)
+}
+
+// Revision changes whenever a setting is saved; a host polls it to notice edits made by
+// another process (the CLI) and reschedule its jobs.
+func Revision(ctx context.Context, db *gorm.DB) (string, error) {
+	var r struct {
+		N    int64
+		Last string
+	}
+	err := db.WithContext(ctx).Raw("SELECT count(*) AS n, COALESCE(MAX(id), 0) AS last FROM audit_entries WHERE object LIKE 'setting:%' OR object LIKE 'severity:%'").Scan(&r).Error
+	if err != nil {
+		return "", fmt.Errorf("read settings revision: %w", err)
+	}
+	return fmt.Sprintf("%d/%s", r.N, r.Last), nil
+}
