@@ -356,3 +356,20 @@ func Revision(ctx context.Context, db *gorm.DB) (string, error) {
 	}
 	return fmt.Sprintf("%d/%s", r.N, r.Last), nil
 }
+
+// Source reads and writes the settings of one database for one environment.
+type Source struct {
+	DB  *gorm.DB
+	Env Env
+}
+
+// Load reads every setting.
+func (s Source) Load(ctx context.Context) (Values, error) { return Load(ctx, s.DB, s.Env) }
+
+// Revision changes whenever a setting is saved.
+func (s Source) Revision(ctx context.Context) (string, error) { return Revision(ctx, s.DB) }
+
+// Save validates and stores changes; see the package function Save.
+func (s Source) Save(ctx context.Context, actor string, changes map[string]string) ([]string, error) {
+	return Save(ctx, s.DB, s.Env, actor, changes)
+}
