@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -19,9 +20,28 @@ type migration struct {
 	up      func(tx *gorm.DB) error
 }
 
-// migrations is append-only: never edit or reorder a released one.
-var migrations = []migration{
-	{1, "settings, custom severity levels, job runs, audit trail", m001Foundation},
+// migrations holds every schema step in version order. Each feature registers its own steps
+// from its own file (migrate_*.go); a released step is never edited, only followed by new ones.
+var migrations []migration
+
+func register(m migration) {
+	i, _ := slices.BinarySearchFunc(migrations, m.version, func(a migration, v int) int { return a.version - v })
+	migrations = slices.Insert(migrations, i, m)
+}
+
+func init() {
+	register(migration{1, "settings, custom severity levels, job runs, audit trail", m001Foundation})
+}
+
+// checkMigrations refuses a binary whose steps have a gap or a duplicate, which would let a
+// database skip a step for good.
+func checkMigrations() error {
+	for i, m := range migrations {
+		if m.version != i+1 {
+			return fmt.Errorf("schema migrations are not numbered 1..%d without gaps (found %d at position %d)", len(migrations), m.version, i+1)
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the newest schema this binary knows.
@@ -52,6 +72,9 @@ func (s *Store) CurrentVersion(ctx context.Context) (int, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
+	if err := checkMigrations(); err != nil {
+		return err
+	}
 	db := s.DB.WithContext(ctx)
 	if err := db.Migrator().AutoMigrate(&schemaMigration{}); err != nil {
 		return fmt.Errorf("prepare schema_migrations: %w", err)
