@@ -201,3 +201,33 @@ func FormatDuration(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// Next tells when the schedule fires after now. For an interval schedule it counts from the last
+// run (or from now when there was none). ok is false for a manual schedule.
+func (sp Spec) Next(now, lastRun time.Time) (next time.Time, ok bool) {
+	var expr string
+	switch sp.Kind {
+	case Manual:
+		return time.Time{}, false
+	case Every:
+		if lastRun.IsZero() || lastRun.Add(sp.Every).Before(now) {
+			return now.Add(sp.Every), true
+		}
+		return lastRun.Add(sp.Every), true
+	case Daily:
+		expr = fmt.Sprintf("%d %d * * *", sp.Minute, sp.Hour)
+	case Weekly:
+		days := make([]string, len(sp.Days))
+		for i, d := range sp.Days {
+			days[i] = strconv.Itoa(int(d))
+		}
+		expr = fmt.Sprintf("%d %d * * %s", sp.Minute, sp.Hour, strings.Join(days, ","))
+	case Cron:
+		expr = sp.Cron
+	}
+	c, err := cronParser.Parse(expr)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return c.Next(now), true
+}

@@ -71,3 +71,30 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestNext(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) // a Friday
+	last := now.Add(-30 * time.Minute)
+	tests := []struct {
+		spec string
+		last time.Time
+		want time.Time
+	}{
+		{"every 1h", last, last.Add(time.Hour)},
+		{"every 1h", time.Time{}, now.Add(time.Hour)},
+		{"daily 01:00", last, time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)},
+		{"daily 23:00", last, time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC)},
+		{"weekly mon 02:00", last, time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)},
+		{"cron 30 10 * * *", last, time.Date(2026, 11, 27, 10, 30, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		sp, _ := Parse(tt.spec)
+		got, ok := sp.Next(now, tt.last)
+		if !ok || !got.Equal(tt.want) {
+			t.Errorf("%s.Next = %v %v, want %v", tt.spec, got, ok, tt.want)
+		}
+	}
+	if _, ok := (Spec{Kind: Manual}).Next(now, last); ok {
+		t.Error("a manual schedule has a next run")
+	}
+}

@@ -210,19 +210,23 @@ func (v Values) Text(key string) string { return v.Raw(key) }
 // Typed returns the value as JSON would carry it: bool, number, array or string.
 func (v Values) Typed(key string) any {
 	d, _ := Lookup(key)
+	return TypedValue(d, v.Raw(key))
+}
+
+// TypedValue converts a canonical value of d to bool, number, array or string.
+func TypedValue(d Def, canonical string) any {
 	switch d.Kind {
 	case Bool:
-		return v.Bool(key)
+		return canonical == "true"
 	case Int:
-		return v.Int(key)
+		n, _ := strconv.Atoi(canonical)
+		return n
 	case List:
-		items := v.List(key)
-		if items == nil {
-			items = []string{}
-		}
+		items := []string{}
+		_ = json.Unmarshal([]byte(canonical), &items)
 		return items
 	}
-	return v.Raw(key)
+	return canonical
 }
 
 // With returns a copy with changes applied (already canonical).

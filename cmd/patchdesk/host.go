@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"patchdesk/jobs"
+	"patchdesk/model/datadir"
+)
+
+// host is a running PatchDesk host (GUI or serve): the data dir's lock, the jobs and their
+// scheduler. Exactly one runs per data dir.
+type host struct {
+	*env
+	lock      *datadir.HostLock
+	runner    *jobs.Runner
+	scheduler *jobs.Scheduler
+	stop      context.CancelFunc
+}
+
+// settingsPoll is how soon a host notices settings changed by another process (the CLI).
+const settingsPoll = 5 * time.Second
+
+func startHost(ctx context.Context, g *globals, mode string) (*host, error) {
+	dir, err := datadir.Resolve(g.data)
+	if err != nil {
+		return nil, err
+	}
+	if err := datadir.Prepare(dir); err != nil {
+		return nil, err
+	}
+	lock, err := datadir.LockHost(dir, mode)
+	if err != nil {
+		return nil, err
+	}
+	e, err := openEnv(ctx, g, mode)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	ctx, stop := context.WithCancel(ctx)
+	h := &host{env: e, lock: lock, runner: e.newRunner(), stop: stop}
+	if err := h.runner.RecoverInterrupted(ctx); err != nil {
+		h.Close()
+		return nil, err
+	}
+	h.scheduler, err = jobs.NewScheduler(ctx, h.runner, nil, e.log)
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	v, err := e.settings.Load(ctx)
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	if err := h.scheduler.Apply(v); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("schedule jobs: %w", err)
+	}
+	h.scheduler.Start()
+	go h.scheduler.Watch(ctx, e.settings, nil, settingsPoll)
+	e.log.Info("PatchDesk host started", "data", dir, "mode", mode, "version", appVersion())
+	return h, nil
+}
+
+// Close stops the jobs, closes the database and releases the data dir.
+func (h *host) Close() {
+	h.stop()
+	if h.scheduler != nil {
+		if err := h.scheduler.Shutdown(); err != nil {
+			h.log.Warn("stop job scheduler", "err", err)
+		}
+	}
+	h.log.Info("PatchDesk host stopped")
+	h.env.Close()
+	h.lock.Release()
+}

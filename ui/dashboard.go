@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"patchdesk/model"
+)
+
+// dashboardScreen is the home screen: the host's state at a glance. Compliance parts join it
+// as agents and the catalog arrive.
+type dashboardScreen struct {
+	ui   *App
+	root fyne.CanvasObject
+
+	host     *widget.Label
+	database *widget.Label
+	jobs     *widget.Label
+	failures *widget.Label
+}
+
+type dashboardData struct {
+	schema   int
+	dbBytes  int64
+	last     map[string]model.JobRun
+	nextJob  string
+	nextRun  time.Time
+	failures []model.JobRun
+	now      time.Time
+}
+
+func newDashboard(ui *App) *dashboardScreen {
+	s := &dashboardScreen{ui: ui,
+		host: widget.NewLabel(""), database: widget.NewLabel(""), jobs: widget.NewLabel(""), failures: widget.NewLabel(""),
+	}
+	for _, l := range []*widget.Label{s.host, s.database, s.jobs, s.failures} {
+		l.Wrapping = fyne.TextWrapWord
+	}
+	openJobs := widget.NewButtonWithIcon("Jobs", theme.MediaPlayIcon(), func() { ui.ShowScreen("Jobs") })
+	openSettings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { ui.ShowScreen("Settings") })
+	grid := container.NewGridWithColumns(2,
+		widget.NewCard("Host", "This desktop is the site's patch server", s.host),
+		widget.NewCard("Database", "", s.database),
+		widget.NewCard("Server jobs", "", container.NewVBox(s.jobs, container.NewHBox(openJobs, openSettings))),
+		widget.NewCard("Recent job failures", "Last 7 days", s.failures),
+		widget.NewCard("Compliance", "", emptyNote("Compliance charts need a catalog and computers that report their inventory; neither is in this version yet.")),
+		widget.NewCard("Software bulletins", "", emptyNote("No catalog has been imported into this data dir yet.")),
+	)
+	s.root = container.NewBorder(screenHeader("Dashboard", "Windows compliance and the state of this host."), nil, nil, nil, container.NewVScroll(grid))
+	return s
+}
+
+func emptyNote(text string) fyne.CanvasObject {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func (s *dashboardScreen) title() string              { return "Dashboard" }
+func (s *dashboardScreen) icon() fyne.Resource        { return theme.HomeIcon() }
+func (s *dashboardScreen) content() fyne.CanvasObject { return s.root }
+
+func (s *dashboardScreen) reload() {
+	ctx := context.Background()
+	h := s.ui.host
+	d := dashboardData{now: time.Now(), dbBytes: h.Store.Size()}
+	var err error
+	if d.schema, err = h.Store.CurrentVersion(ctx); err == nil {
+		d.last, err = h.Store.LastJobRuns(ctx)
+	}
+	var recent []model.JobRun
+	if err == nil {
+		recent, err = h.Store.JobRuns(ctx, "", 200)
+	}
+	if err != nil {
+		h.Log.Error("load dashboard", "err", err)
+		return
+	}
+	for _, r := range recent {
+		if r.Outcome == model.OutcomeFailed && d.now.Sub(r.StartedAt) < 7*24*time.Hour {
+			d.failures = append(d.failures, r)
+		}
+	}
+	for _, j := range h.Runner.Jobs() {
+		if t, ok := h.Scheduler.NextRun(j.Name); ok && (d.nextRun.IsZero() || t.Before(d.nextRun)) {
+			d.nextJob, d.nextRun = j.Name, t
+		}
+	}
+	fyne.Do(func() { s.apply(d) })
+}
+
+func (s *dashboardScreen) apply(d dashboardData) {
+	h := s.ui.host
+	s.host.SetText(fmt.Sprintf("PatchDesk %s\nData dir: %s\nAgent listener: not in this version yet", h.Version, h.DataDir))
+	s.database.SetText(fmt.Sprintf("SQLite, %s on disk\nSchema version %d\n%s", formatBytes(d.dbBytes), d.schema, h.Store.Path))
+	jobsText := fmt.Sprintf("%d jobs registered.", len(h.Runner.Jobs()))
+	if d.nextJob != "" {
+		jobsText += fmt.Sprintf("\nNext: %s at %s (%s).", d.nextJob, d.nextRun.Local().Format("Mon 15:04"), until(d.nextRun, d.now))
+	} else {
+		jobsText += "\nNo job is scheduled."
+	}
+	s.jobs.SetText(jobsText)
+	if len(d.failures) == 0 {
+		s.failures.SetText("No job failed.")
+	} else {
+		text := ""
+		for i, f := range d.failures {
+			if i == 5 {
+				text += fmt.Sprintf("… and %d more", len(d.failures)-5)
+				break
+			}
+			text += fmt.Sprintf("%s, %s: %s\n", f.Job, ago(f.StartedAt, d.now), f.Message)
+		}
+		s.failures.SetText(text)
+	}
+}
