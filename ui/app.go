@@ -29,6 +29,7 @@ type Host struct {
 	Log       *slog.Logger
 	Actor     string // who changes things, for the audit trail
 	Version   string
+	Now       func() time.Time // the clock screens show times against; nil for the real one
 }
 
 // Scheduler is the part of the job scheduler the console uses.
@@ -55,6 +56,8 @@ type App struct {
 	nav     *widget.List
 	body    *fyne.Container
 	current int
+	// background runs data loading off the UI thread; tests make it synchronous.
+	background func(func())
 
 	dashboard *dashboardScreen
 	jobs      *jobsScreen
@@ -63,7 +66,14 @@ type App struct {
 
 // New builds the main window; Show or ShowAndRun it.
 func New(a fyne.App, h Host) *App {
-	ui := &App{fyne: a, host: h, win: a.NewWindow("PatchDesk")}
+	return newApp(a, h, func(f func()) { go f() })
+}
+
+func newApp(a fyne.App, h Host, background func(func())) *App {
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	ui := &App{fyne: a, host: h, win: a.NewWindow("PatchDesk"), background: background}
 	ui.dashboard = newDashboard(ui)
 	ui.jobs = newJobsScreen(ui)
 	ui.settings = newSettingsScreen(ui)
@@ -109,7 +119,7 @@ func (ui *App) show(i int) {
 	ui.body.Objects = []fyne.CanvasObject{s.content()}
 	ui.body.Refresh()
 	ui.win.SetTitle("PatchDesk — " + s.title())
-	go s.reload()
+	ui.background(s.reload)
 }
 
 // ShowScreen selects a screen by title (used by click-throughs and tests).
@@ -142,7 +152,7 @@ func (ui *App) addShortcuts() {
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: keys[i], Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.nav.Select(i) })
 	}
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
-		go ui.screens[ui.current].reload()
+		ui.background(ui.screens[ui.current].reload)
 	})
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.fyne.Quit() })
 }
@@ -153,7 +163,7 @@ func (ui *App) onJobEvent(e jobs.Event) {
 	if e.Finished == nil {
 		return
 	}
-	go ui.dashboard.reload()
+	ui.background(ui.dashboard.reload)
 	if e.Finished.Outcome == model.OutcomeFailed {
 		ui.fyne.SendNotification(fyne.NewNotification("PatchDesk: job "+e.Job+" failed", e.Finished.Message))
 	}
@@ -161,12 +171,12 @@ func (ui *App) onJobEvent(e jobs.Event) {
 
 // runJob starts a job in the background; the Jobs screen follows its progress.
 func (ui *App) runJob(name string) {
-	go func() {
+	ui.background(func() {
 		if _, err := ui.host.Runner.Run(context.Background(), name, "manual"); err != nil {
 			ui.host.Log.Warn("job run from the console", "job", name, "err", err)
 			fyne.Do(func() { showError(ui.win, fmt.Errorf("job %s: %w", name, err)) })
 		}
-	}()
+	})
 }
 
 // SetupTray puts PatchDesk in the system tray where the desktop has one, and makes closing the

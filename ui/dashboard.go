@@ -20,14 +20,11 @@ type dashboardScreen struct {
 	root fyne.CanvasObject
 
 	host     *widget.Label
-	database *widget.Label
 	jobs     *widget.Label
 	failures *widget.Label
 }
 
 type dashboardData struct {
-	schema   int
-	dbBytes  int64
 	last     map[string]model.JobRun
 	nextJob  string
 	nextRun  time.Time
@@ -37,17 +34,16 @@ type dashboardData struct {
 
 func newDashboard(ui *App) *dashboardScreen {
 	s := &dashboardScreen{ui: ui,
-		host: widget.NewLabel(""), database: widget.NewLabel(""), jobs: widget.NewLabel(""), failures: widget.NewLabel(""),
+		host: widget.NewLabel(""), jobs: widget.NewLabel(""), failures: widget.NewLabel(""),
 	}
-	for _, l := range []*widget.Label{s.host, s.database, s.jobs, s.failures} {
+	for _, l := range []*widget.Label{s.host, s.jobs, s.failures} {
 		l.Wrapping = fyne.TextWrapWord
 	}
 	openJobs := widget.NewButtonWithIcon("Jobs", theme.MediaPlayIcon(), func() { ui.ShowScreen("Jobs") })
 	openSettings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { ui.ShowScreen("Settings") })
 	grid := container.NewGridWithColumns(2,
 		widget.NewCard("Host", "This desktop is the site's patch server", s.host),
-		widget.NewCard("Database", "", s.database),
-		widget.NewCard("Server jobs", "", container.NewVBox(s.jobs, container.NewHBox(openJobs, openSettings))),
+		widget.NewCard("Server jobs", "", container.NewBorder(nil, container.NewHBox(openJobs, openSettings), nil, nil, s.jobs)),
 		widget.NewCard("Recent job failures", "Last 7 days", s.failures),
 		widget.NewCard("Compliance", "", emptyNote("Compliance charts need a catalog and computers that report their inventory; neither is in this version yet.")),
 		widget.NewCard("Software bulletins", "", emptyNote("No catalog has been imported into this data dir yet.")),
@@ -69,11 +65,9 @@ func (s *dashboardScreen) content() fyne.CanvasObject { return s.root }
 func (s *dashboardScreen) reload() {
 	ctx := context.Background()
 	h := s.ui.host
-	d := dashboardData{now: time.Now(), dbBytes: h.Store.Size()}
+	d := dashboardData{now: s.ui.host.Now()}
 	var err error
-	if d.schema, err = h.Store.CurrentVersion(ctx); err == nil {
-		d.last, err = h.Store.LastJobRuns(ctx)
-	}
+	d.last, err = h.Store.LastJobRuns(ctx)
 	var recent []model.JobRun
 	if err == nil {
 		recent, err = h.Store.JobRuns(ctx, "", 200)
@@ -97,9 +91,8 @@ func (s *dashboardScreen) reload() {
 
 func (s *dashboardScreen) apply(d dashboardData) {
 	h := s.ui.host
-	s.host.SetText(fmt.Sprintf("PatchDesk %s\nData dir: %s\nAgent listener: not in this version yet", h.Version, h.DataDir))
-	s.database.SetText(fmt.Sprintf("SQLite, %s on disk\nSchema version %d\n%s", formatBytes(d.dbBytes), d.schema, h.Store.Path))
-	jobsText := fmt.Sprintf("%d jobs registered.", len(h.Runner.Jobs()))
+	s.host.SetText(fmt.Sprintf("PatchDesk %s\nData dir: %s\nDatabase: %s (SQLite)\nAgent listener: not in this version yet", h.Version, h.DataDir, h.Store.Path))
+	jobsText := fmt.Sprintf("Jobs registered: %d.", len(h.Runner.Jobs()))
 	if d.nextJob != "" {
 		jobsText += fmt.Sprintf("\nNext: %s at %s (%s).", d.nextJob, d.nextRun.Local().Format("Mon 15:04"), until(d.nextRun, d.now))
 	} else {

@@ -67,7 +67,7 @@ func newJobsScreen(ui *App) *jobsScreen {
 	for col, w := range []float32{170, 90, 110, 90, 260, 480} {
 		s.history.SetColumnWidth(col, w)
 	}
-	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), func() { go s.reload() })
+	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), func() { s.ui.background(s.reload) })
 	top := container.NewBorder(screenHeader("Jobs", "Server tasks that run on this host on their schedules. Schedules are set on the Settings panes.", refresh), nil, nil, nil)
 	histPane := container.NewBorder(s.histTitle, nil, nil, nil, s.history)
 	split := container.NewVSplit(container.NewVScroll(s.list), histPane)
@@ -91,7 +91,7 @@ func (s *jobsScreen) jobCard(j jobs.Job) fyne.CanvasObject {
 	r.run.Importance = widget.HighImportance
 	r.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { s.ui.host.Runner.Cancel(name) })
 	r.cancel.Hide()
-	hist := widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() { s.selected = name; go s.reload() })
+	hist := widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() { s.selected = name; s.ui.background(s.reload) })
 	s.rows[name] = r
 	desc := widget.NewLabel(j.Description)
 	desc.Wrapping = fyne.TextWrapWord
@@ -104,7 +104,7 @@ func (s *jobsScreen) jobCard(j jobs.Job) fyne.CanvasObject {
 // reload reads job state off the UI thread and shows it.
 func (s *jobsScreen) reload() {
 	ctx := context.Background()
-	d := jobsData{now: time.Now()}
+	d := jobsData{now: s.ui.host.Now()}
 	var err error
 	if d.values, err = s.ui.host.Settings.Load(ctx); err == nil {
 		if d.last, err = s.ui.host.Store.LastJobRuns(ctx); err == nil {
@@ -182,7 +182,7 @@ func (s *jobsScreen) onEvent(e jobs.Event) {
 		s.showLive(r, e.Live)
 		return
 	}
-	go s.reload()
+	s.ui.background(s.reload)
 }
 
 func (s *jobsScreen) historyCell(id widget.TableCellID) string {

@@ -85,7 +85,7 @@ func (s *settingsScreen) showPane(p settings.Pane) {
 	}
 	s.body.Objects = []fyne.CanvasObject{container.NewVScroll(content)}
 	s.body.Refresh()
-	go s.reload()
+	s.ui.background(s.reload)
 }
 
 // reload reads the stored values off the UI thread.
@@ -173,5 +173,5 @@ func (s *settingsScreen) saveChanges() {
 	s.values = v
 	s.fill()
 	s.status.SetText(fmt.Sprintf("Saved %d change(s).", len(changed)))
-	go s.ui.jobs.reload()
+	s.ui.background(s.ui.jobs.reload)
 }

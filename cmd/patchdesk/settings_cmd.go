@@ -52,7 +52,7 @@ func settingsCmd(g *globals) *cobra.Command {
 				}
 			}
 			out := make([]settingJSON, 0, len(defs))
-			t := &table{header: []string{"KEY", "VALUE", "DEFAULT", "NOTE"}}
+			t := &table{header: []string{"KEY", "VALUE", "DEFAULT", "ACTS"}}
 			defaults := v.With(nil)
 			for _, d := range defs {
 				def := d.DefaultValue(e.settings.Env)
@@ -66,11 +66,14 @@ func settingsCmd(g *globals) *cobra.Command {
 					s.IsDefault = true
 				}
 				out = append(out, s)
-				mark := ""
+				defText, acts := "", "yes"
 				if !s.IsDefault {
-					mark = "*"
+					defText = display(dv, d)
 				}
-				t.add(d.Key, display(v, d)+mark, display(dv, d), d.Note())
+				if d.Pending != "" {
+					acts = "with " + d.Pending
+				}
+				t.add(d.Key, display(v, d), defText, acts)
 			}
 			return emit(cmd.OutOrStdout(), g, out, t)
 		},

@@ -1,0 +1,280 @@
+package ui
+
+import (
+	"context"
+	"image/png"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/jonboulle/clockwork"
+
+	"patchdesk/jobs"
+	"patchdesk/model"
+	"patchdesk/model/settings"
+)
+
+// fixedNow is the clock every screen test runs at, so screenshots do not change with the day.
+var fixedNow = time.Date(2026, 11, 27, 10, 0, 0, 0, time.Local)
+
+// testDataDir is a fixed path because the dashboard shows it and its screenshot must not change.
+func testDataDir(t *testing.T) string {
+	dir := filepath.Join(os.TempDir(), "patchdesk-ui-test")
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func newTestConsole(t *testing.T) (*App, Host) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(theme.LightTheme())
+	dir := testDataDir(t)
+	log := slog.New(slog.DiscardHandler)
+	store, err := model.Open(context.Background(), dir, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	src := settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "desk01"}}
+	runner := jobs.NewRunner(store, dir, "gui", log)
+	runner.Register(jobs.MaintenanceJob(store, src))
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sched, err := jobs.NewScheduler(ctx, runner, clockwork.NewFakeClockAt(fixedNow), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := src.Load(ctx)
+	if err := sched.Apply(v); err != nil {
+		t.Fatal(err)
+	}
+	sched.Start()
+	t.Cleanup(func() { sched.Shutdown() })
+	h := Host{DataDir: dir, Store: store, Settings: src, Runner: runner, Scheduler: sched, Log: log,
+		Actor: "tester@gui", Version: "0.1.0", Now: func() time.Time { return fixedNow }}
+	ui := newApp(a, h, func(f func()) { f() })
+	ui.win.Resize(fyne.NewSize(1280, 800))
+	return ui, h
+}
+
+func TestEveryScreenRenders(t *testing.T) {
+	ui, _ := newTestConsole(t)
+	want := []string{"Dashboard", "Remediation Center", "Computers", "Policies", "Reports", "Jobs", "Settings"}
+	if got := strings.Join(ui.ScreenTitles(), ","); got != strings.Join(want, ",") {
+		t.Fatalf("navigation = %s, want %s", got, strings.Join(want, ","))
+	}
+	for _, title := range want {
+		t.Run(title, func(t *testing.T) {
+			if !ui.ShowScreen(title) {
+				t.Fatalf("no screen %q", title)
+			}
+			name := strings.ToLower(strings.ReplaceAll(title, " ", "_"))
+			test.AssertImageMatches(t, "screens/"+name+".png", ui.win.Canvas().Capture())
+		})
+	}
+}
+
+func fieldFor(t *testing.T, s *settingsScreen, key string) *field {
+	t.Helper()
+	for _, f := range s.fields {
+		if f.def.Key == key {
+			return f
+		}
+	}
+	t.Fatalf("pane %s has no field %s", s.pane.ID, key)
+	return nil
+}
+
+func selectPane(t *testing.T, s *settingsScreen, id string) {
+	t.Helper()
+	for i, p := range settings.Panes {
+		if p.ID == id {
+			s.panes.Select(i)
+			return
+		}
+	}
+	t.Fatalf("no pane %s", id)
+}
+
+func TestSettingsPaneSavesAndReloads(t *testing.T) {
+	ui, h := newTestConsole(t)
+	ui.ShowScreen("Settings")
+	s := ui.settings
+	selectPane(t, s, "host")
+	if !s.save.Disabled() {
+		t.Fatal("Save is enabled before any edit")
+	}
+	entry := fieldFor(t, s, settings.KeyMaintenanceSched).editor.(*fyne.Container).Objects[0].(*widget.Entry)
+	entry.SetText("")
+	test.Type(entry, "weekly sun 05:30")
+	days := fieldFor(t, s, settings.KeyHistoryDays).editor.(*widget.Entry)
+	days.SetText("30")
+	test.Tap(s.save)
+
+	v, err := h.Settings.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Raw(settings.KeyMaintenanceSched) != "weekly sun 05:30" || v.Int(settings.KeyHistoryDays) != 30 {
+		t.Fatalf("stored %q and %d", v.Raw(settings.KeyMaintenanceSched), v.Int(settings.KeyHistoryDays))
+	}
+	// Saving rescheduled the job at once.
+	next, ok := h.Scheduler.NextRun("database-maintenance")
+	if !ok || next.Weekday() != time.Sunday || next.Hour() != 5 || next.Minute() != 30 {
+		t.Fatalf("next maintenance run = %v %v, want a Sunday 05:30", next, ok)
+	}
+	// A fresh console on the same database shows the saved values.
+	again := newApp(test.NewTempApp(t), h, func(f func()) { f() })
+	again.ShowScreen("Settings")
+	selectPane(t, again.settings, "host")
+	if got := fieldFor(t, again.settings, settings.KeyHistoryDays).get(); got != "30" {
+		t.Fatalf("reloaded pane shows %q, want 30", got)
+	}
+	if !again.settings.save.Disabled() {
+		t.Fatal("a freshly loaded pane has unsaved changes")
+	}
+}
+
+func TestSettingsPaneRejectsBadValue(t *testing.T) {
+	ui, h := newTestConsole(t)
+	ui.ShowScreen("Settings")
+	s := ui.settings
+	selectPane(t, s, "remediation")
+	interval := fieldFor(t, s, settings.KeyFilterInterval).editor.(*widget.Entry)
+	interval.SetText("-5m")
+	if interval.Validate() == nil {
+		t.Fatal("the entry accepts a negative interval")
+	}
+	attempts := fieldFor(t, s, settings.KeyTerminateAfter).editor.(*widget.Entry)
+	attempts.SetText("2h")
+	test.Tap(s.save)
+	v, _ := h.Settings.Load(context.Background())
+	if !v.IsDefault(settings.KeyFilterInterval) || !v.IsDefault(settings.KeyTerminateAfter) {
+		t.Fatal("a pane with a bad value saved something")
+	}
+	if s.save.Disabled() {
+		t.Fatal("the rejected edits were thrown away")
+	}
+}
+
+func TestDependentSettingIsGreyedOut(t *testing.T) {
+	ui, _ := newTestConsole(t)
+	ui.ShowScreen("Settings")
+	s := ui.settings
+	selectPane(t, s, "plugin")
+	notify := fieldFor(t, s, settings.KeyNotifyUser).editor.(*widget.Check)
+	minutes := fieldFor(t, s, settings.KeyNotifyMinutes).editor.(*widget.Entry)
+	if minutes.Disabled() {
+		t.Fatal("minutes disabled while Notify user is on")
+	}
+	notify.SetChecked(false)
+	if !minutes.Disabled() {
+		t.Fatal("minutes still enabled with Notify user off")
+	}
+}
+
+func TestSeverityEditor(t *testing.T) {
+	ui, h := newTestConsole(t)
+	ui.ShowScreen("Settings")
+	e := ui.settings.severities
+	for _, name := range []string{"Now", "Later"} {
+		e.name.SetText(name)
+		test.Tap(findButton(t, e.root, "Add"))
+	}
+	e.list.Select(1)
+	test.Tap(findButton(t, e.root, "Move up"))
+	levels, _ := h.Store.SeverityLevels(context.Background())
+	if len(levels) != 2 || levels[0].Name != "Later" {
+		t.Fatalf("levels = %+v, want Later first", levels)
+	}
+}
+
+func TestJobsScreenRunNow(t *testing.T) {
+	ui, h := newTestConsole(t)
+	ui.ShowScreen("Jobs")
+	s := ui.jobs
+	test.Tap(s.rows["database-maintenance"].run)
+	runs, err := h.Store.JobRuns(context.Background(), "database-maintenance", 10)
+	if err != nil || len(runs) != 1 || runs[0].Outcome != model.OutcomeSucceeded || runs[0].Trigger != "manual" {
+		t.Fatalf("runs = %+v, %v", runs, err)
+	}
+	s.reload()
+	if len(s.runs) != 1 || s.historyCell(widget.TableCellID{Row: 1, Col: 2}) != "succeeded" {
+		t.Fatalf("history shows %d runs", len(s.runs))
+	}
+	if !strings.HasPrefix(s.rows["database-maintenance"].last.Text, "Last run: just now, succeeded") {
+		t.Fatalf("last run line = %q", s.rows["database-maintenance"].last.Text)
+	}
+}
+
+func findButton(t *testing.T, root fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Button:
+			if w.Text == text {
+				found = w
+			}
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(root)
+	if found == nil {
+		t.Fatalf("no button %q", text)
+	}
+	return found
+}
+
+// TestScreenshots writes a PNG of every screen and settings pane, in the light and dark theme,
+// to $PATCHDESK_SCREENSHOTS (make screenshots). It is skipped otherwise.
+func TestScreenshots(t *testing.T) {
+	out := os.Getenv("PATCHDESK_SCREENSHOTS")
+	if out == "" {
+		t.Skip("set PATCHDESK_SCREENSHOTS=DIR to write screenshots")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ui, _ := newTestConsole(t)
+	shoot := func(name string) {
+		f, err := os.Create(filepath.Join(out, name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, ui.win.Canvas().Capture()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, variant := range []struct {
+		name string
+		th   fyne.Theme
+	}{{"light", theme.LightTheme()}, {"dark", theme.DarkTheme()}} {
+		fyne.CurrentApp().Settings().SetTheme(variant.th)
+		for i, title := range ui.ScreenTitles() {
+			ui.ShowScreen(title)
+			shoot(variant.name + "-" + string(rune('1'+i)) + "-" + strings.ToLower(strings.ReplaceAll(title, " ", "-")))
+		}
+		ui.ShowScreen("Settings")
+		for i, p := range settings.Panes {
+			ui.settings.panes.Select(i)
+			shoot(variant.name + "-settings-" + p.ID)
+		}
+	}
+}
