@@ -1,0 +1,79 @@
+# PatchDesk build. `make run` and `make test` set up a fresh Debian or Ubuntu machine themselves.
+SHELL := /bin/bash
+GO ?= go
+TAGS := migrated_fynedo
+BIN := bin
+# System packages the Fyne GUI needs to build (cgo, OpenGL, X11) and to run headless (Xvfb).
+DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb
+AGENT_TARGETS := windows/amd64 linux/amd64 darwin/arm64
+FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
+
+.PHONY: all deps build run test vet screenshots bench fuzz package catalog clean
+
+all: build
+
+## deps: install the missing system packages (Debian/Ubuntu, with apt-get); nothing when present.
+deps:
+	@command -v $(GO) >/dev/null || { echo "Go 1.26 or newer is needed on PATH (https://go.dev/dl/)"; exit 1; }
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		command -v apt-get >/dev/null || { echo "missing packages:$$missing (install them with your package manager)"; exit 1; }; \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## build: the host (GUI + CLI) and the agent for this machine.
+build: deps
+	$(GO) build -tags $(TAGS) -o $(BIN)/patchdesk ./cmd/patchdesk
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/patchagent ./cmd/patchagent
+
+## run: start the console on the default data dir.
+run: build
+	@if [ "$$(uname)" = Linux ] && [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo "No display here. Start the console with 'xvfb-run make run', or run the host headless with '$(BIN)/patchdesk serve'."; \
+		exit 1; \
+	fi
+	./$(BIN)/patchdesk
+
+vet: deps
+	$(GO) vet -tags $(TAGS) ./...
+	@# The agent's own packages, vetted as Windows code too: that is where its registry scanner lives.
+	GOOS=windows CGO_ENABLED=0 $(GO) vet $$(GOOS=windows CGO_ENABLED=0 $(GO) list -deps ./cmd/patchagent | grep '^patchdesk')
+
+## test: vet, the race-enabled test suite and the agent's cross builds.
+test: vet
+	$(GO) test -race -tags $(TAGS) ./...
+	@for t in $(AGENT_TARGETS); do \
+		echo "cross-build patchagent for $$t"; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/patchagent || exit 1; \
+	done
+
+## screenshots: a PNG of every screen and settings pane, light and dark, into screenshots/.
+screenshots: deps
+	PATCHDESK_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -tags $(TAGS) -count=1 -run '^TestScreenshots$$' ./ui/
+	@ls screenshots
+
+## bench: the benchmarks behind docs/benchmarks.md.
+bench: deps
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+## fuzz: run every fuzz target for FUZZTIME each.
+FUZZTIME ?= 60s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -tags $(TAGS) -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+## package: a desktop package with `fyne package`, from the top-level FyneApp.toml.
+package: deps
+	sed 's#^Icon = "assets/#Icon = "#' FyneApp.toml > cmd/patchdesk/FyneApp.toml
+	cp assets/icon.png cmd/patchdesk/icon.png
+	cd cmd/patchdesk && $(GO) run $(FYNE_TOOL) package --release --tags $(TAGS)
+	rm -f cmd/patchdesk/FyneApp.toml cmd/patchdesk/icon.png
+
+clean:
+	rm -rf $(BIN) screenshots ui/testdata/failed
