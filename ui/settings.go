@@ -79,9 +79,13 @@ func (s *settingsScreen) showPane(p settings.Pane) {
 	}
 	desc := widget.NewLabel(p.Description)
 	desc.Wrapping = fyne.TextWrapWord
-	content := container.NewVBox(widget.NewLabelWithStyle(p.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), desc)
+	title := widget.NewLabelWithStyle(p.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameHeadingText
+	content := container.NewVBox(title, desc)
 	for _, name := range order {
-		content.Add(widget.NewCard(name, "", sections[name]))
+		heading := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		heading.SizeName = theme.SizeNameSubHeadingText
+		content.Add(container.NewVBox(heading, widget.NewSeparator(), sections[name]))
 	}
 	s.body.Objects = []fyne.CanvasObject{container.NewVScroll(content)}
 	s.body.Refresh()

@@ -32,7 +32,7 @@ func newField(def settings.Def, win fyne.Window) *field {
 	onChange := func() { f.changed() }
 	switch def.Kind {
 	case settings.Bool:
-		c := widget.NewCheck("", func(bool) { onChange() })
+		c := widget.NewCheck(def.Label, func(bool) { onChange() })
 		f.editor, f.enable = c, enabler(c)
 		f.get = func() string {
 			if c.Checked {
@@ -76,7 +76,7 @@ func newField(def settings.Def, win fyne.Window) *field {
 			return nil
 		}
 		f.wireEntry(e, onChange)
-		f.editor = container.NewBorder(nil, nil, nil, words, e)
+		f.editor = container.NewVBox(e, words)
 	case settings.Path:
 		e := widget.NewEntry()
 		f.wireEntry(e, onChange)
@@ -143,12 +143,16 @@ func enabler(w disableable) func(bool) {
 
 // row lays out the field's label, editor, help and the honest note on settings without effect.
 func (f *field) row() fyne.CanvasObject {
-	label := widget.NewLabelWithStyle(f.def.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	label.Wrapping = fyne.TextWrapWord
+	var parts []fyne.CanvasObject
+	if f.def.Kind != settings.Bool { // a check box carries its own label
+		label := widget.NewLabelWithStyle(f.def.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		label.Wrapping = fyne.TextWrapWord
+		parts = append(parts, label)
+	}
 	help := widget.NewLabel(f.def.Help)
 	help.Wrapping = fyne.TextWrapWord
 	help.SizeName = theme.SizeNameCaptionText
-	parts := []fyne.CanvasObject{label, f.editor, help}
+	parts = append(parts, f.editor, help)
 	if note := f.def.Note(); note != "" {
 		n := widget.NewLabelWithStyle(note, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 		n.Wrapping = fyne.TextWrapWord

@@ -116,6 +116,9 @@ func TestSettingsPaneSavesAndReloads(t *testing.T) {
 		t.Fatal("Save is enabled before any edit")
 	}
 	entry := fieldFor(t, s, settings.KeyMaintenanceSched).editor.(*fyne.Container).Objects[0].(*widget.Entry)
+	if words := fieldFor(t, s, settings.KeyMaintenanceSched).editor.(*fyne.Container).Objects[1].(*widget.Label); words.Text != "Daily at 04:00" {
+		t.Errorf("schedule in words = %q", words.Text)
+	}
 	entry.SetText("")
 	test.Type(entry, "weekly sun 05:30")
 	days := fieldFor(t, s, settings.KeyHistoryDays).editor.(*widget.Entry)
