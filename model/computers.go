@@ -186,7 +186,9 @@ func (s *Store) Enrol(ctx context.Context, e Enrolment) (Computer, error) {
 	return c, err
 }
 
-func computerObject(c Computer) string { return "computer:" + strconv.FormatUint(uint64(c.ID), 10) + ":" + c.Name }
+func computerObject(c Computer) string {
+	return "computer:" + strconv.FormatUint(uint64(c.ID), 10) + ":" + c.Name
+}
 
 // AgentAuth is what the listener keeps in memory per computer to answer check-ins.
 type AgentAuth struct {
