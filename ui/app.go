@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -183,6 +185,7 @@ func (ui *App) runJob(name string) {
 // window hide it when the "keep running in the tray" setting is on.
 func (ui *App) SetupTray(icon fyne.Resource) {
 	desk, hasTray := ui.fyne.(desktop.App)
+	hasTray = hasTray && trayAvailable()
 	if hasTray {
 		open := fyne.NewMenuItem("Open PatchDesk", func() { ui.win.Show(); ui.win.RequestFocus() })
 		importNow := fyne.NewMenuItem("Run catalog import now", func() { ui.runJob("import-catalog") })
@@ -202,4 +205,15 @@ func (ui *App) SetupTray(icon fyne.Resource) {
 		}
 		ui.fyne.Quit()
 	})
+}
+
+// trayAvailable tells whether a system tray can exist here. On Linux and the BSDs the tray is a
+// D-Bus service: without a session bus there is none, and Fyne's tray would fail (and crash on
+// quit), so closing the window must then quit instead of hiding it.
+func trayAvailable() bool {
+	switch runtime.GOOS {
+	case "windows", "darwin":
+		return true
+	}
+	return os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
 }
