@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"patchdesk/model/settings"
+)
+
+// run executes the patchdesk command line in-process, as a script would.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func TestSettingsShowJSONListsEveryDefault(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, "--data", dir, "settings", "show", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []settingJSON
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatalf("settings show JSON: %v\n%s", err, out)
+	}
+	if len(rows) != len(settings.Defs) {
+		t.Fatalf("%d settings listed, want %d", len(rows), len(settings.Defs))
+	}
+	byKey := map[string]settingJSON{}
+	for _, r := range rows {
+		byKey[r.Key] = r
+		if !r.IsDefault {
+			t.Errorf("%s is not at its default on a fresh data dir", r.Key)
+		}
+	}
+	for key, want := range map[string]any{
+		settings.KeyFilterInterval:    "30m",
+		settings.KeyDeletePackages:    "1w",
+		settings.KeyTerminateAfter:    "4h",
+		settings.KeyReinstallAttempts: float64(3),
+		settings.KeyScanOnlyIfChanged: true,
+		settings.KeyImportSchedule:    "daily 01:00",
+		settings.KeyImportIncremental: true,
+		settings.KeyDefaultTarget:     "Windows computers with the agent",
+		settings.KeyToLocation:        dir + "/packages",
+	} {
+		if got := byKey[key].Value; got != want {
+			t.Errorf("%s = %#v, want %#v", key, got, want)
+		}
+	}
+	if langs, _ := byKey[settings.KeyImportLanguages].Value.([]any); len(langs) != 1 || langs[0] != "en" {
+		t.Errorf("languages = %#v", byKey[settings.KeyImportLanguages].Value)
+	}
+}
+
+func TestSettingsSetValidatesAll(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := run(t, "--data", dir, "settings", "set", settings.KeyFilterInterval, "1h", "no.such.key", "1"); err == nil ||
+		!strings.Contains(err.Error(), "no.such.key") {
+		t.Fatalf("set with an unknown key: err = %v", err)
+	}
+	if _, err := run(t, "--data", dir, "settings", "set", settings.KeyFilterInterval, "-5m"); err == nil {
+		t.Fatal("a negative interval was accepted")
+	}
+	out, _ := run(t, "--data", dir, "settings", "show", settings.KeyFilterInterval, "--format", "json")
+	if !strings.Contains(out, `"value": "30m"`) {
+		t.Fatalf("a rejected set changed the value:\n%s", out)
+	}
+	if _, err := run(t, "--data", dir, "settings", "set", settings.KeyFilterInterval, "1h"); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = run(t, "--data", dir, "settings", "show", settings.KeyFilterInterval, "--format", "json")
+	if !strings.Contains(out, `"value": "1h"`) {
+		t.Fatalf("set did not stick:\n%s", out)
+	}
+}
+
+func TestJobRunIsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, "--data", dir, "job", "run", "database-maintenance", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r runJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Outcome != "succeeded" || r.Trigger != "cli" {
+		t.Fatalf("job run output %q: %v", out, err)
+	}
+	out, err = run(t, "--data", dir, "jobs", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []jobJSON
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range list {
+		if j.Name == "database-maintenance" {
+			if j.LastRun == nil || j.LastRun.ID != r.ID || j.NextRun == nil {
+				t.Fatalf("jobs shows %+v", j)
+			}
+			return
+		}
+	}
+	t.Fatal("jobs does not list database-maintenance")
+}
+
+func TestUnknownJobAndFormat(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := run(t, "--data", dir, "job", "run", "no-such-job"); err == nil || !strings.Contains(err.Error(), "unknown job") {
+		t.Fatalf("unknown job: %v", err)
+	}
+	if _, err := run(t, "--data", dir, "jobs", "--format", "xml"); err == nil {
+		t.Fatal("--format xml accepted")
+	}
+}
+
+func TestSecondHostIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	g := &globals{data: dir}
+	h, err := startHost(context.Background(), g, "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if _, err := run(t, "--data", dir, "serve"); err == nil || !strings.Contains(err.Error(), "already running") {
+		t.Fatalf("second host: %v", err)
+	}
+	// Commands still work beside the running host.
+	if _, err := run(t, "--data", dir, "settings", "set", settings.KeyHistoryDays, "30"); err != nil {
+		t.Fatal(err)
+	}
+}
