@@ -70,6 +70,10 @@ func newRoot() *cobra.Command {
 		severityCmd(g),
 		jobsCmd(g),
 		jobCmd(g),
+		bulletinsCmd(g),
+		updatesCmd(g),
+		bulletinCmd(g),
+		catalogCmd(g),
 		versionCmd(),
 	)
 	return root

@@ -1,0 +1,319 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"patchdesk/model"
+	"patchdesk/model/atomicfile"
+)
+
+// laterActions are the guide's Remediation Center actions whose features come later; they are
+// shown, disabled, with what brings them, rather than hidden or faked.
+var laterActions = []struct{ name, with string }{
+	{"Download Packages", "package downloads"},
+	{"Recreate Packages", "package downloads"},
+	{"Distribute Packages", "the Distribute Software Updates wizard"},
+	{"View Policies", "software update policies"},
+	{"View Targeted Computers", "computer targets"},
+}
+
+func (s *remediationScreen) actionButtons() []fyne.CanvasObject {
+	props := widget.NewButtonWithIcon("Properties", theme.InfoIcon(), s.showProperties)
+	updates := widget.NewButtonWithIcon("List Software Updates", theme.ListIcon(), s.showUpdates)
+	var severity *widget.Button
+	severity = widget.NewButtonWithIcon("Custom Severity", theme.MenuDropDownIcon(), func() {
+		menu := fyne.NewMenu("", s.severityItems()...)
+		widget.ShowPopUpMenuAtRelativePosition(menu, s.ui.win.Canvas(), fyne.NewPos(0, severity.Size().Height), severity)
+	})
+	disable := widget.NewButtonWithIcon("Disable", theme.CancelIcon(), func() { s.setDisabled(true) })
+	enable := widget.NewButtonWithIcon("Enable", theme.ConfirmIcon(), func() { s.setDisabled(false) })
+	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), s.export)
+	var more *widget.Button
+	more = widget.NewButtonWithIcon("More", theme.MoreHorizontalIcon(), func() {
+		menu := fyne.NewMenu("", laterItems()...)
+		widget.ShowPopUpMenuAtRelativePosition(menu, s.ui.win.Canvas(), fyne.NewPos(0, more.Size().Height), more)
+	})
+	s.actions = []*widget.Button{props, updates, severity, disable, enable, export}
+	return []fyne.CanvasObject{props, updates, severity, disable, enable, export, more}
+}
+
+func laterItems() []*fyne.MenuItem {
+	var items []*fyne.MenuItem
+	for _, a := range laterActions {
+		it := fyne.NewMenuItem(a.name+" (comes with "+a.with+")", nil)
+		it.Disabled = true
+		items = append(items, it)
+	}
+	return items
+}
+
+// menuItems is the right-click menu of a bulletin row (guide Table 7-2).
+func (s *remediationScreen) menuItems() []*fyne.MenuItem {
+	severity := fyne.NewMenuItem("Custom Severity", nil)
+	severity.ChildMenu = fyne.NewMenu("", s.severityItems()...)
+	items := []*fyne.MenuItem{
+		fyne.NewMenuItem("Properties", s.showProperties),
+		fyne.NewMenuItem("List Software Updates", s.showUpdates),
+		severity,
+		fyne.NewMenuItem("Disable", func() { s.setDisabled(true) }),
+		fyne.NewMenuItem("Enable", func() { s.setDisabled(false) }),
+		fyne.NewMenuItem("Export…", s.export),
+		fyne.NewMenuItemSeparator(),
+	}
+	return append(items, laterItems()...)
+}
+
+func (s *remediationScreen) severityItems() []*fyne.MenuItem {
+	var items []*fyne.MenuItem
+	for _, name := range s.custom.Options {
+		if name == allCustom || name == noCustom {
+			continue
+		}
+		items = append(items, fyne.NewMenuItem(name, func() { s.setSeverity(name) }))
+	}
+	if len(items) == 0 {
+		none := fyne.NewMenuItem("No custom levels yet: add them in Settings > Core Services", nil)
+		none.Disabled = true
+		items = append(items, none)
+	}
+	return append(items, fyne.NewMenuItemSeparator(), fyne.NewMenuItem("Clear custom severity", func() { s.setSeverity("") }))
+}
+
+// act runs a store action on the chosen bulletins and shows the result.
+func (s *remediationScreen) act(op func(ctx context.Context, ids []string) error) {
+	ids := s.chosen()
+	if len(ids) == 0 {
+		return
+	}
+	if err := op(context.Background(), ids); err != nil {
+		showError(s.ui.win, err)
+		return
+	}
+	s.ui.background(s.reload)
+}
+
+func (s *remediationScreen) setSeverity(level string) {
+	s.act(func(ctx context.Context, ids []string) error {
+		return s.ui.host.Store.SetCustomSeverity(ctx, s.ui.host.Actor, ids, level)
+	})
+}
+
+func (s *remediationScreen) setDisabled(disabled bool) {
+	s.act(func(ctx context.Context, ids []string) error {
+		return s.ui.host.Store.SetBulletinsDisabled(ctx, s.ui.host.Actor, ids, disabled)
+	})
+}
+
+// export writes the chosen bulletins' information to an XML file the administrator picks.
+func (s *remediationScreen) export() {
+	ids := s.chosen()
+	if len(ids) == 0 {
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		var buf bytes.Buffer
+		if err := s.ui.host.Store.ExportBulletins(context.Background(), &buf, ids); err != nil {
+			showError(s.ui.win, err)
+			return
+		}
+		if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
+			showError(s.ui.win, err)
+			return
+		}
+		dialog.ShowInformation("Export", fmt.Sprintf("%d bulletin(s) written to %s", len(ids), path), s.ui.win)
+	}, s.ui.win)
+	d.SetFileName("bulletins.xml")
+	d.Show()
+}
+
+// showUpdates is List Software Updates for the first chosen bulletin.
+func (s *remediationScreen) showUpdates() {
+	ids := s.chosen()
+	if len(ids) == 0 {
+		return
+	}
+	rows, err := s.ui.host.Store.BulletinUpdates(context.Background(), ids[0])
+	if err != nil {
+		showError(s.ui.win, err)
+		return
+	}
+	d := dialog.NewCustom("Software updates of "+ids[0], "Close", updatesTable(rows), s.ui.win)
+	d.Resize(fyne.NewSize(1100, 520))
+	d.Show()
+}
+
+func updatesTable(rows []model.UpdateRow) fyne.CanvasObject {
+	cols := []struct {
+		title string
+		width float32
+		value func(model.UpdateRow) string
+	}{
+		{"Update", 300, func(u model.UpdateRow) string { return u.Name }},
+		{"KB", 90, func(u model.UpdateRow) string { return u.KB }},
+		{"Product", 220, func(u model.UpdateRow) string { return u.Product }},
+		{"Language", 80, func(u model.UpdateRow) string { return u.Language }},
+		{"Arch", 60, func(u model.UpdateRow) string { return u.Architecture }},
+		{"Size", 80, func(u model.UpdateRow) string {
+			if u.Size == 0 {
+				return ""
+			}
+			return formatBytes(u.Size)
+		}},
+		{"Package", 300, func(u model.UpdateRow) string {
+			if u.ManualDownload {
+				return "manual download: place the file in the staging location"
+			}
+			return u.FileName
+		}},
+		{"Command line", 300, func(u model.UpdateRow) string { return u.CommandLine }},
+	}
+	t := widget.NewTable(
+		func() (int, int) { return len(rows), len(cols) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(cols[id.Col].value(rows[id.Row]))
+		},
+	)
+	t.ShowHeaderRow = true
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cols[id.Col].title) }
+	for i, c := range cols {
+		t.SetColumnWidth(i, c.width)
+	}
+	return t
+}
+
+// showProperties is the bulletin's Properties dialog: details, updates, CVEs, supersedence and
+// who changed what.
+func (s *remediationScreen) showProperties() {
+	ids := s.chosen()
+	if len(ids) == 0 {
+		return
+	}
+	ctx := context.Background()
+	b, err := s.ui.host.Store.Bulletin(ctx, ids[0])
+	if err != nil {
+		showError(s.ui.win, err)
+		return
+	}
+	updates, err := s.ui.host.Store.BulletinUpdates(ctx, b.ID)
+	if err != nil {
+		showError(s.ui.win, err)
+		return
+	}
+	trail, err := s.ui.host.Store.AuditTrail(ctx, "bulletin:"+b.ID, 100)
+	if err != nil {
+		showError(s.ui.win, err)
+		return
+	}
+	tabs := container.NewAppTabs(
+		container.NewTabItem("General", bulletinGeneral(b)),
+		container.NewTabItem(fmt.Sprintf("Updates (%d)", len(updates)), updatesTable(updates)),
+		container.NewTabItem(fmt.Sprintf("CVEs (%d)", len(b.CVEDetails)), cveList(b.CVEDetails)),
+		container.NewTabItem("Supersedence", supersedence(b)),
+		container.NewTabItem("History", auditList(trail)),
+	)
+	d := dialog.NewCustom("Properties of "+b.ID, "Close", tabs, s.ui.win)
+	d.Resize(fyne.NewSize(1000, 600))
+	d.Show()
+}
+
+func bulletinGeneral(b model.BulletinDetail) fyne.CanvasObject {
+	custom := b.CustomSeverity
+	if custom == "" {
+		custom = "(none)"
+	}
+	state := "enabled"
+	if b.Disabled {
+		state = "disabled: never installed"
+	}
+	if b.Superseded {
+		state += ", superseded"
+	}
+	form := widget.NewForm(
+		widget.NewFormItem("Bulletin", widget.NewLabel(b.ID)),
+		widget.NewFormItem("Title", wrapped(b.Title)),
+		widget.NewFormItem("Vendor / software", widget.NewLabel(b.Vendor+" / "+b.Software)),
+		widget.NewFormItem("Severity", widget.NewLabel(b.Severity)),
+		widget.NewFormItem("Custom severity", widget.NewLabel(custom)),
+		widget.NewFormItem("Released / revised", widget.NewLabel(day(b.Released)+" / "+day(b.Revised))),
+		widget.NewFormItem("State", widget.NewLabel(state)),
+		widget.NewFormItem("Source", wrapped(b.Source)),
+	)
+	if b.ManualDownloads > 0 {
+		form.Append("Downloads", wrapped(fmt.Sprintf("%d update(s) are linked to a catalog page, not a file: they need a manual download into the staging location.", b.ManualDownloads)))
+	}
+	form.Append("Description", wrapped(b.Description))
+	return container.NewVScroll(form)
+}
+
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func cveList(cves []model.CVE) fyne.CanvasObject {
+	if len(cves) == 0 {
+		return widget.NewLabel("The vendor lists no CVEs for this bulletin.")
+	}
+	box := container.NewVBox()
+	for _, c := range cves {
+		u, _ := url.Parse(c.URL())
+		line := container.NewHBox(widget.NewHyperlink(c.ID, u))
+		if c.Severity != "" {
+			line.Add(widget.NewLabel(c.Severity))
+		}
+		if c.Title != "" {
+			line.Add(widget.NewLabel(c.Title))
+		}
+		box.Add(line)
+	}
+	return container.NewVScroll(box)
+}
+
+func supersedence(b model.BulletinDetail) fyne.CanvasObject {
+	list := func(ids []string) string {
+		if len(ids) == 0 {
+			return "(none)"
+		}
+		return strings.Join(ids, "\n")
+	}
+	return container.NewVScroll(widget.NewForm(
+		widget.NewFormItem("Supersedes", wrapped(list(b.Supersedes))),
+		widget.NewFormItem("Superseded by", wrapped(list(b.SupersededBy))),
+	))
+}
+
+func auditList(entries []model.AuditEntry) fyne.CanvasObject {
+	if len(entries) == 0 {
+		return widget.NewLabel("Nobody has changed this bulletin in PatchDesk.")
+	}
+	var lines []string
+	for _, e := range entries {
+		line := fmt.Sprintf("%s  %s  %s", e.At.Local().Format("2006-01-02 15:04"), e.Actor, e.Action)
+		if e.Detail != "" {
+			line += " " + e.Detail
+		}
+		lines = append(lines, line)
+	}
+	return container.NewVScroll(wrapped(strings.Join(lines, "\n")))
+}
