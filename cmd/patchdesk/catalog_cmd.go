@@ -202,4 +202,3 @@ func catalogCmd(g *globals) *cobra.Command {
 	})
 	return cmd
 }
-

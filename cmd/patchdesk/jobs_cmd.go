@@ -156,4 +156,3 @@ func jobCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(history)
 	return cmd
 }
-
