@@ -1,0 +1,127 @@
+package agentsvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"patchdesk/model"
+)
+
+// maxInventoryBatch bounds one group commit; larger batches gain little and hold the write lock
+// longer.
+const maxInventoryBatch = 256
+
+// writer is the listener's only database writer for the hot path. Inventories are committed in
+// groups and acknowledged only after their commit, so an acknowledged inventory survives a
+// crash; check-ins are flushed behind, coalesced per computer, every flushEvery.
+type writer struct {
+	store      Store
+	reg        *registry
+	log        *slog.Logger
+	flushEvery time.Duration
+	jobs       chan invJob
+	done       chan struct{}
+}
+
+type invJob struct {
+	rec    model.InventoryRecord
+	result chan error
+}
+
+func newWriter(store Store, reg *registry, log *slog.Logger, flushEvery time.Duration) *writer {
+	return &writer{store: store, reg: reg, log: log, flushEvery: flushEvery, jobs: make(chan invJob, 4*maxInventoryBatch), done: make(chan struct{})}
+}
+
+// saveInventory queues an inventory and waits for its commit.
+func (w *writer) saveInventory(ctx context.Context, rec model.InventoryRecord) error {
+	j := invJob{rec: rec, result: make(chan error, 1)}
+	select {
+	case w.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.done:
+		return errors.New("listener is shutting down")
+	}
+	select {
+	case err := <-j.result:
+		return err
+	case <-ctx.Done():
+		return ctx.Err() // the commit may still happen; the agent will retry and find it equal
+	}
+}
+
+// run writes until ctx ends, then flushes what is left.
+func (w *writer) run(ctx context.Context) {
+	defer close(w.done)
+	tick := time.NewTicker(w.flushEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case j := <-w.jobs:
+			w.commitInventories(j)
+		case <-tick.C:
+			w.flushHeartbeats()
+		case <-ctx.Done():
+			w.drain()
+			w.flushHeartbeats()
+			return
+		}
+	}
+}
+
+// drain commits inventories still queued at shutdown, so no agent waits in vain.
+func (w *writer) drain() {
+	for {
+		select {
+		case j := <-w.jobs:
+			w.commitInventories(j)
+		default:
+			return
+		}
+	}
+}
+
+func (w *writer) commitInventories(first invJob) {
+	batch := []invJob{first}
+collect:
+	for len(batch) < maxInventoryBatch {
+		select {
+		case j := <-w.jobs:
+			batch = append(batch, j)
+		default:
+			break collect
+		}
+	}
+	recs := make([]model.InventoryRecord, len(batch))
+	for i, j := range batch {
+		recs[i] = j.rec
+	}
+	// Not the request's context: the batch belongs to many agents, and one that hangs up must
+	// not roll back the others.
+	results, err := w.store.SaveInventories(context.Background(), recs)
+	for i, j := range batch {
+		switch {
+		case err != nil:
+			j.result <- fmt.Errorf("store inventory: %w", err)
+		case results[i] != nil:
+			j.result <- results[i]
+		default:
+			w.reg.setDigest(j.rec.ComputerID, j.rec.Digest)
+			j.result <- nil
+		}
+	}
+}
+
+func (w *writer) flushHeartbeats() {
+	hs := w.reg.takeHeartbeats()
+	if len(hs) == 0 {
+		return
+	}
+	if err := w.store.SaveHeartbeats(context.Background(), hs); err != nil {
+		w.log.Warn("record check-ins; will retry", "count", len(hs), "err", err)
+		w.reg.requeue(hs)
+	}
+}
