@@ -22,9 +22,11 @@ type dashboardScreen struct {
 	host     *widget.Label
 	jobs     *widget.Label
 	failures *widget.Label
+	catalog  *widget.Label
 }
 
 type dashboardData struct {
+	catalog  model.CatalogStats
 	last     map[string]model.JobRun
 	nextJob  string
 	nextRun  time.Time
@@ -34,9 +36,9 @@ type dashboardData struct {
 
 func newDashboard(ui *App) *dashboardScreen {
 	s := &dashboardScreen{ui: ui,
-		host: widget.NewLabel(""), jobs: widget.NewLabel(""), failures: widget.NewLabel(""),
+		host: widget.NewLabel(""), jobs: widget.NewLabel(""), failures: widget.NewLabel(""), catalog: widget.NewLabel(""),
 	}
-	for _, l := range []*widget.Label{s.host, s.jobs, s.failures} {
+	for _, l := range []*widget.Label{s.host, s.jobs, s.failures, s.catalog} {
 		l.Wrapping = fyne.TextWrapWord
 	}
 	openJobs := widget.NewButtonWithIcon("Jobs", theme.MediaPlayIcon(), func() { ui.ShowScreen("Jobs") })
@@ -46,7 +48,7 @@ func newDashboard(ui *App) *dashboardScreen {
 		widget.NewCard("Server jobs", "", container.NewBorder(nil, container.NewHBox(openJobs, openSettings), nil, nil, s.jobs)),
 		widget.NewCard("Recent job failures", "Last 7 days", s.failures),
 		widget.NewCard("Compliance", "", emptyNote("Compliance charts need a catalog and computers that report their inventory; neither is in this version yet.")),
-		widget.NewCard("Software bulletins", "", emptyNote("No catalog has been imported into this data dir yet.")),
+		widget.NewCard("Software bulletins", "", container.NewBorder(nil, widget.NewButtonWithIcon("Remediation Center", theme.WarningIcon(), func() { ui.ShowScreen("Remediation Center") }), nil, nil, s.catalog)),
 	)
 	s.root = container.NewBorder(screenHeader("Dashboard", "Windows compliance and the state of this host."), nil, nil, nil, container.NewVScroll(grid))
 	return s
@@ -67,7 +69,9 @@ func (s *dashboardScreen) reload() {
 	h := s.ui.host
 	d := dashboardData{now: s.ui.host.Now()}
 	var err error
-	d.last, err = h.Store.LastJobRuns(ctx)
+	if d.last, err = h.Store.LastJobRuns(ctx); err == nil {
+		d.catalog, err = h.Store.CatalogCounts(ctx)
+	}
 	var recent []model.JobRun
 	if err == nil {
 		recent, err = h.Store.JobRuns(ctx, "", 200)
@@ -99,6 +103,15 @@ func (s *dashboardScreen) apply(d dashboardData) {
 		jobsText += "\nNo job is scheduled."
 	}
 	s.jobs.SetText(jobsText)
+	if d.catalog.Bulletins == 0 {
+		s.catalog.SetText("No catalog has been imported into this data dir yet.")
+	} else {
+		text := fmt.Sprintf("%d bulletins with %d updates from %d vendors.", d.catalog.Bulletins, d.catalog.Updates, d.catalog.Vendors)
+		if imp, ok := d.last["import-catalog"]; ok {
+			text += fmt.Sprintf("\nLast import: %s, %s.", ago(imp.StartedAt, d.now), imp.Outcome)
+		}
+		s.catalog.SetText(text)
+	}
 	if len(d.failures) == 0 {
 		s.failures.SetText("No job failed.")
 	} else {
