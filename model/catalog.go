@@ -42,8 +42,13 @@ type CVE struct {
 
 func (CVE) TableName() string { return "cves" }
 
-// URL is the CVE's public page.
-func (c CVE) URL() string { return "https://www.cve.org/CVERecord?id=" + c.ID }
+// URL is the vulnerability's public page: cve.org for CVEs, MSRC for its advisories.
+func (c CVE) URL() string {
+	if strings.HasPrefix(c.ID, "CVE-") {
+		return "https://www.cve.org/CVERecord?id=" + c.ID
+	}
+	return "https://msrc.microsoft.com/update-guide/vulnerability/" + c.ID
+}
 
 // Bulletin is a bundle of updates released together ("KB5034127", "Google.Chrome 138.0.7204.101").
 // UpdateCount and CVEs are kept on the row so the Remediation Center lists 10,000 bulletins

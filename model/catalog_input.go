@@ -70,7 +70,8 @@ const (
 
 var (
 	sha256Re = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
-	cveRe    = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
+	// CVE ids, and MSRC advisories such as ADV160009 that MSRC lists in the same place.
+	cveRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]{1,63}$`)
 )
 
 // Validate checks a bulletin before it is imported; the error names the element at fault.
@@ -95,7 +96,7 @@ func (b CatalogBulletin) Validate() error {
 	}
 	for _, c := range b.CVEs {
 		if !cveRe.MatchString(c.ID) {
-			return fmt.Errorf("%s: %q is not a CVE id", where, c.ID)
+			return fmt.Errorf("%s: %q is not a CVE or advisory id", where, c.ID)
 		}
 	}
 	for _, s := range b.Supersedes {

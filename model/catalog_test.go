@@ -252,7 +252,7 @@ func TestCatalogBulletinValidate(t *testing.T) {
 		{"no updates", func(b *CatalogBulletin) { b.Updates = nil }, "no updates"},
 		{"bad rule", func(b *CatalogBulletin) { b.Updates[0].Installed = &rules.Rule{Op: "kb"} }, "installed rule"},
 		{"ftp url", func(b *CatalogBulletin) { b.Updates[0].URL = "ftp://x" }, "not an http(s) URL"},
-		{"bad cve", func(b *CatalogBulletin) { b.CVEs = []CatalogCVE{{ID: "CVE-1"}} }, "not a CVE id"},
+		{"bad cve", func(b *CatalogBulletin) { b.CVEs = []CatalogCVE{{ID: "CVE 1"}} }, "not a CVE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

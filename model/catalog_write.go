@@ -24,6 +24,8 @@ type CatalogUnit struct {
 	// language selection left out; they are kept in the database unless DeleteExcluded is set.
 	ExcludedBulletins []string
 	ExcludedUpdates   []string
+	// Gone marks a unit that has disappeared from its location: its bulletins are removed.
+	Gone bool
 }
 
 // ApplyOptions steer ApplyCatalog.
@@ -189,6 +191,12 @@ func (w *catalogWriter) unit(u CatalogUnit, deleteExcluded bool) error {
 		if err := w.bulletin(b, key, deleteExcluded, excludedUpd); err != nil {
 			return err
 		}
+	}
+	if u.Gone {
+		if err := w.tx.Where("location = ? AND unit = ?", u.Location, u.Unit).Delete(&CatalogSource{}).Error; err != nil {
+			return fmt.Errorf("forget catalog source: %w", err)
+		}
+		return nil
 	}
 	offer, err := json.Marshal(u.Offer)
 	if err != nil {

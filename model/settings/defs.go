@@ -145,6 +145,8 @@ const (
 	KeyImportEnableNew    = "import.enable_new_updates"
 	KeyImportDisableSuper = "import.disable_superseded"
 	KeyImportLanguages    = "import.languages"
+	KeyImportVendors      = "import.vendors"
+	KeyImportSoftware     = "import.software"
 	KeyListenerAddress    = "listener.address"
 	KeyListenerNames      = "listener.cert_names"
 	KeyCloseToTray        = "host.close_to_tray"
@@ -259,15 +261,15 @@ var Defs = []Def{
 		Default: DefaultTarget, Item: nonEmptyName, Help: "Computers this scan applies to. Change it only for a specific reason.", Pending: featureTargets},
 
 	{Key: KeyImportSchedule, Pane: "import", Section: "Schedule", Label: "Import schedule", Kind: Schedule,
-		Default: "daily 01:00", Help: "When the import-catalog job runs.", Pending: featureImport},
+		Default: "daily 01:00", Help: "When the import-catalog job runs."},
 	{Key: KeyImportIncremental, Pane: "import", Section: "Options", Label: "Incremental import", Kind: Bool,
-		Default: "true", Help: "Fetch and import only the catalog files that changed since the last import.", Pending: featureImport},
+		Default: "true", Help: "Fetch and import only the catalog files that changed since the last import."},
 	{Key: KeyImportDeleteExcl, Pane: "import", Section: "Options", Label: "Delete previously imported data for vendors, software and languages that are now excluded", Kind: Bool,
-		Default: "false", Help: "Off keeps excluded data, so a partial refresh saves time and bandwidth.", Pending: featureImport},
+		Default: "false", Help: "Off keeps excluded data, so a partial refresh saves time and bandwidth."},
 	{Key: KeyImportUseDefault, Pane: "import", Section: "Locations", Label: "Use the default location (the catalog shipped with PatchDesk)", Kind: Bool,
-		Default: "true", Help: "Import the catalog snapshot built into this version.", Pending: featureImport},
+		Default: "true", Help: "Import the catalog snapshot built into this version."},
 	{Key: KeyImportAltLocations, Pane: "import", Section: "Locations", Label: "Alternative locations", Kind: List, Optional: true, Default: "[]",
-		Item: location, Help: "Folders, files or https:// URLs: PatchDesk catalogs, MSRC CVRF documents or winget manifests. Separate several with commas.", Pending: featureImport},
+		Item: location, Help: "Folders, files or https:// URLs: PatchDesk catalogs, MSRC CVRF documents or winget manifests. Separate several with commas."},
 	{Key: KeyImportRevise, Pane: "import", Section: "Policies", Label: "Automatically revise software update policies after importing", Kind: Bool,
 		Default: "true", Help: "Existing policies pick up corrected data for their bulletins.", Pending: featurePolicies},
 	{Key: KeyImportEnableNew, Pane: "import", Section: "Policies", Label: "Enable distribution of newly added software updates", Kind: Bool,
@@ -275,7 +277,11 @@ var Defs = []Def{
 	{Key: KeyImportDisableSuper, Pane: "import", Section: "Policies", Label: "Disable all superseded software updates", Kind: Bool,
 		Default: "false", Help: "Superseded updates are no longer rolled out by any policy.", Pending: featurePolicies},
 	{Key: KeyImportLanguages, Pane: "import", Section: "Languages", Label: "Languages", Kind: List,
-		Default: `["en"]`, Item: languageTag, Help: "Languages of the updates to import (BCP 47 codes such as en, de, fr-CA). Others are left out so no unneeded files are downloaded.", Pending: featureImport},
+		Default: `["en"]`, Item: languageTag, Help: "Languages of the updates to import (BCP 47 codes such as en, de, fr-CA). Others are left out so no unneeded files are downloaded."},
+	{Key: KeyImportVendors, Pane: "import", Section: "Vendors and Software", Label: "Vendors", Kind: List, Optional: true, Default: "[]",
+		Item: nonEmptyName, Help: "Vendors whose bulletins are imported, all of their software included. Empty with no software chosen imports everything; \"Update list\" shows what the locations offer."},
+	{Key: KeyImportSoftware, Pane: "import", Section: "Vendors and Software", Label: "Software", Kind: List, Optional: true, Default: "[]",
+		Item: nonEmptyName, Help: "Further products whose bulletins are imported, by name (\"Google Chrome\", \"Windows\"), besides those of the chosen vendors."},
 
 	{Key: KeyListenerAddress, Pane: "listener", Section: "Address", Label: "Address and port", Kind: Text,
 		Default: ":8443", Item: listenAddress, Help: "Where the HTTPS listener accepts agents, as host:port; :8443 listens on every interface.", Pending: featureListener},
