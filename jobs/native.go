@@ -30,11 +30,13 @@ const (
 	NativeIndex = "index.json"
 
 	maxIndexSize  = 8 << 20
-	maxPartSize   = 512 << 20
 	maxIndexFiles = 100000
 )
 
-// NativeIndex is the catalog's index.
+// maxPartSize bounds one part file; a variable so the size-limit test need not read 512 MiB.
+var maxPartSize int64 = 512 << 20
+
+// nativeIndex is the catalog's index.
 type nativeIndex struct {
 	Format    string           `json:"format"`
 	Version   int              `json:"version"`
