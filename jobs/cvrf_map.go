@@ -49,6 +49,7 @@ type cvrfKB struct {
 	released, revised time.Time
 	cves              map[string]model.CatalogCVE
 	subTypes          map[string]int
+	months            map[string]bool
 }
 
 // cvrfBulletins maps one or more monthly documents to bulletins, sorted by id.
@@ -73,9 +74,10 @@ func cvrfBulletins(docs []*cvrfDoc) []model.CatalogBulletin {
 				id := "KB" + m[1]
 				kb := kbs[id]
 				if kb == nil {
-					kb = &cvrfKB{kb: id, fixes: map[string]*cvrfFix{}, cves: map[string]model.CatalogCVE{}, subTypes: map[string]int{}}
+					kb = &cvrfKB{kb: id, fixes: map[string]*cvrfFix{}, cves: map[string]model.CatalogCVE{}, subTypes: map[string]int{}, months: map[string]bool{}}
 					kbs[id] = kb
 				}
+				kb.months[doc.ID] = true
 				if kb.released.IsZero() || doc.Initial.Before(kb.released) {
 					kb.released = doc.Initial
 				}
@@ -117,7 +119,7 @@ func cvrfBulletins(docs []*cvrfDoc) []model.CatalogBulletin {
 	}
 	out := make([]model.CatalogBulletin, 0, len(kbs))
 	for _, id := range slices.Sorted(maps.Keys(kbs)) {
-		out = append(out, kbs[id].bulletin(docs))
+		out = append(out, kbs[id].bulletin())
 	}
 	return out
 }
@@ -144,7 +146,7 @@ func strongerRestart(have, next string) string {
 	return have
 }
 
-func (kb *cvrfKB) bulletin(docs []*cvrfDoc) model.CatalogBulletin {
+func (kb *cvrfKB) bulletin() model.CatalogBulletin {
 	b := model.CatalogBulletin{ID: kb.kb, Vendor: msrcVendor, Released: kb.released, Revised: kb.revised}
 	families := map[string]int{}
 	var products []string
@@ -191,11 +193,7 @@ func (kb *cvrfKB) bulletin(docs []*cvrfDoc) model.CatalogBulletin {
 		fmt.Fprintf(&sb, "%s%s %s", sep, c.ID, c.Title)
 	}
 	sb.WriteString(". Source: Microsoft Security Update Guide")
-	var months []string
-	for _, d := range docs {
-		months = append(months, d.ID)
-	}
-	fmt.Fprintf(&sb, " (%s).", strings.Join(months, ", "))
+	fmt.Fprintf(&sb, " (%s).", strings.Join(slices.Sorted(maps.Keys(kb.months)), ", "))
 	b.Description = sb.String()
 	return b
 }

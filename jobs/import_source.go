@@ -411,3 +411,22 @@ func readFSFile[T any](_ context.Context, fsys fs.FS, name string, parse func(io
 	defer f.Close()
 	return parse(f)
 }
+
+// ReadLocation reads every bulletin a location holds, without filtering or writing anything:
+// the snapshot converter (jobs/cmd/mkcatalog) turns ../shared/data into the native format
+// with it.
+func ReadLocation(ctx context.Context, loc string) ([]model.CatalogBulletin, error) {
+	units, err := sourceOpener{}.units(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	var all []model.CatalogBulletin
+	for _, u := range units {
+		bs, err := u.read(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", loc, err)
+		}
+		all = append(all, bs...)
+	}
+	return all, nil
+}
