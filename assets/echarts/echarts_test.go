@@ -31,7 +31,7 @@ func TestScript(t *testing.T) {
 func TestEmbedded(t *testing.T) {
 	b, err := Script()
 	if errors.Is(err, ErrMissing) {
-		t.Skip("built without echarts.min.js (run make assets)")
+		t.Fatal(err)
 	}
 	if err != nil || !bytes.Contains(b, []byte("echarts")) || len(b) < 100_000 {
 		t.Fatalf("embedded script: %d bytes, %v", len(b), err)
