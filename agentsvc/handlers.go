@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -132,6 +133,8 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 		status, msg = he.status, he.msg
 	case errors.As(err, &mbe):
 		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", mbe.Limit)
+	case errors.Is(err, context.Canceled):
+		return // the agent hung up; nobody reads the answer
 	default:
 		s.log.Error("agent request failed", "err", err)
 	}
@@ -245,7 +248,16 @@ func (s *Server) checkin(ctx context.Context, c *call) (any, error) {
 func readInventory(body io.Reader, encoding string) (*inventory.Inventory, error) {
 	switch strings.ToLower(encoding) {
 	case "gzip":
-		zr, err := gzip.NewReader(body)
+		zr, _ := gzipReaders.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(body)
+		} else {
+			err = zr.Reset(body)
+		}
+		if err == nil {
+			defer gzipReaders.Put(zr)
+		}
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
@@ -271,6 +283,9 @@ func readInventory(body io.Reader, encoding string) (*inventory.Inventory, error
 	}
 	return &inv, nil
 }
+
+// gzipReaders are reused across uploads; each new one allocates its decompression tables.
+var gzipReaders sync.Pool
 
 // limitedReader is io.LimitReader that remembers hitting the limit, to tell a gzip bomb (413)
 // from a truncated body (400).

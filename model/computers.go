@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -242,18 +243,24 @@ type Heartbeat struct {
 	ScanDeliveredAt *time.Time
 }
 
-// SaveHeartbeats records check-ins in one transaction.
+// SaveHeartbeats records check-ins in one transaction. It runs one prepared statement per row
+// rather than GORM's per-call reflection: at thousands of check-ins a second that is the
+// difference between a flush of milliseconds and one that holds the write lock for a tenth of a
+// second.
 func (s *Store) SaveHeartbeats(ctx context.Context, hs []Heartbeat) error {
 	if len(hs) == 0 {
 		return nil
 	}
 	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		stmt, err := tx.Statement.ConnPool.PrepareContext(ctx,
+			`UPDATE computers SET last_checkin_at = ?, agent_version = ?, last_address = ?,
+			 scan_delivered_at = COALESCE(?, scan_delivered_at) WHERE id = ?`)
+		if err != nil {
+			return fmt.Errorf("record check-ins: %w", err)
+		}
+		defer stmt.Close()
 		for _, h := range hs {
-			cols := map[string]any{"last_checkin_at": h.At, "agent_version": h.AgentVersion, "last_address": h.Address}
-			if h.ScanDeliveredAt != nil {
-				cols["scan_delivered_at"] = *h.ScanDeliveredAt
-			}
-			if err := tx.Model(&Computer{}).Where("id = ?", h.ComputerID).Updates(cols).Error; err != nil {
+			if _, err := stmt.ExecContext(ctx, h.At, h.AgentVersion, h.Address, h.ScanDeliveredAt, h.ComputerID); err != nil {
 				return fmt.Errorf("record check-in of computer %d: %w", h.ComputerID, err)
 			}
 		}
@@ -276,6 +283,13 @@ type InventoryRecord struct {
 func (s *Store) SaveInventories(ctx context.Context, recs []InventoryRecord) ([]error, error) {
 	results := make([]error, len(recs))
 	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		stmt, err := tx.Statement.ConnPool.PrepareContext(ctx, `UPDATE computers SET name = ?, domain = ?,
+			os_family = ?, os_name = ?, os_version = ?, os_display_version = ?, os_build = ?, os_ubr = ?, os_arch = ?,
+			ips = ?, agent_version = ?, last_inventory_at = ?, inventory_digest = ?, inventory = ? WHERE id = ?`)
+		if err != nil {
+			return fmt.Errorf("store inventories: %w", err)
+		}
+		defer stmt.Close()
 		for i, r := range recs {
 			inv := r.Inventory
 			ips := inv.IPs
@@ -283,16 +297,13 @@ func (s *Store) SaveInventories(ctx context.Context, recs []InventoryRecord) ([]
 				ips = []string{}
 			}
 			ipsJSON, _ := json.Marshal(ips)
-			res := tx.Model(&Computer{}).Where("id = ?", r.ComputerID).Updates(map[string]any{
-				"name": inv.Hostname, "domain": inv.Domain, "os_family": inv.OS.Family, "os_name": inv.OS.Name,
-				"os_version": inv.OS.Version, "os_display_version": inv.OS.DisplayVersion, "os_build": inv.OS.Build,
-				"os_ubr": inv.OS.UBR, "os_arch": inv.OS.Arch, "ips": string(ipsJSON), "agent_version": inv.AgentVersion,
-				"last_inventory_at": r.At, "inventory_digest": r.Digest, "inventory": r.Blob,
-			})
-			if res.Error != nil {
-				return fmt.Errorf("store inventory of computer %d: %w", r.ComputerID, res.Error)
+			res, err := stmt.ExecContext(ctx, inv.Hostname, inv.Domain, inv.OS.Family, inv.OS.Name, inv.OS.Version,
+				inv.OS.DisplayVersion, inv.OS.Build, inv.OS.UBR, inv.OS.Arch, string(ipsJSON), inv.AgentVersion,
+				r.At, r.Digest, r.Blob, r.ComputerID)
+			if err != nil {
+				return fmt.Errorf("store inventory of computer %d: %w", r.ComputerID, err)
 			}
-			if res.RowsAffected == 0 {
+			if n, _ := res.RowsAffected(); n == 0 {
 				results[i] = fmt.Errorf("computer %d: %w", r.ComputerID, ErrNotFound)
 			}
 		}
@@ -304,10 +315,16 @@ func (s *Store) SaveInventories(ctx context.Context, recs []InventoryRecord) ([]
 	return results, nil
 }
 
+// gzipWriters are reused: a new gzip writer allocates about a megabyte, which at hundreds of
+// inventories a second was the host's largest CPU cost (garbage collection).
+var gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
+
 // EncodeInventory is the stored form of an inventory: gzip-compressed JSON, a tenth of its size.
 func EncodeInventory(inv *inventory.Inventory) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	if err := json.NewEncoder(zw).Encode(inv); err != nil {
 		return nil, fmt.Errorf("encode inventory: %w", err)
 	}

@@ -99,6 +99,10 @@ func (c *Client) PostEvents(ctx context.Context, events []wire.Event) (wire.Even
 	return resp, err
 }
 
+// gzipWriters are reused: the simulator uploads hundreds of inventories a second, and each new
+// writer allocates about a megabyte.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
 func (c *Client) post(ctx context.Context, path string, body any, compress bool, out any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -106,9 +110,11 @@ func (c *Client) post(ctx context.Context, path string, body any, compress bool,
 	}
 	if compress {
 		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
 		zw.Write(b)
 		zw.Close()
+		gzipWriters.Put(zw)
 		b = buf.Bytes()
 	}
 	c.mu.Lock()

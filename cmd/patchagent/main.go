@@ -1,0 +1,191 @@
+// Command patchagent is the PatchDesk agent: it enrols with a host, reports this computer's
+// inventory and (later) installs updates. This package holds flags and wiring only; the work is
+// done in agentsvc/agent and its subpackages.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"patchdesk/agentsvc/agent"
+	"patchdesk/agentsvc/agent/scan"
+	"patchdesk/agentsvc/agent/simulate"
+	"patchdesk/model/inventory"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "patchagent: "+err.Error())
+		os.Exit(1)
+	}
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "patchagent",
+		Short:         "PatchDesk agent: reports this computer's inventory to a PatchDesk host",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(runCmd(), scanCmd(), versionCmd(), simulateCmd())
+	return root
+}
+
+// logger logs at level, or at debug with --verbose.
+func logger(verbose bool, level slog.Level) *slog.Logger {
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func runCmd() *cobra.Command {
+	var server, token, invFile, stateDir string
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Enrol (first time) and keep checking in with the host",
+		Long: "Enrols with the token the first time (pinning the host's CA from it), then checks in on the\n" +
+			"host's interval, runs the inventory scan on the host's schedule and sends it when it changed.\n" +
+			"Later runs need no token: the credential is kept in the state dir.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			scanner := func(ctx context.Context) (inventory.Inventory, error) { return scan.Scan(ctx, version) }
+			if invFile != "" {
+				scanner = agent.FileScanner(invFile)
+			}
+			var servers []string
+			if server != "" {
+				servers = []string{server}
+			}
+			a, err := agent.New(agent.Config{Token: token, Servers: servers, StateDir: stateDir, Version: version, Scan: scanner, Log: logger(verbose, slog.LevelInfo)})
+			if err != nil {
+				return err
+			}
+			return a.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&server, "server", "", "host URL, e.g. https://patchhost:8443 (default: the URLs in the token)")
+	cmd.Flags().StringVar(&token, "token", "", "enrolment token from `patchdesk token create` (needed the first time)")
+	cmd.Flags().StringVar(&invFile, "inventory", "", "use this inventory (as `patchagent scan --format json` prints) instead of scanning")
+	cmd.Flags().StringVar(&stateDir, "state", agent.DefaultStateDir(), "state dir holding the credential")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
+	return cmd
+}
+
+func scanCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Run the inventory scan and print the result",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inv, err := scan.Scan(cmd.Context(), version)
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "json":
+				return writeJSON(cmd.OutOrStdout(), inv)
+			case "table":
+				writeInventory(cmd.OutOrStdout(), inv)
+				return nil
+			}
+			return fmt.Errorf("unknown format %q: use table or json", format)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json (the format --inventory reads)")
+	return cmd
+}
+
+func writeInventory(w io.Writer, inv inventory.Inventory) {
+	fmt.Fprintf(w, "Host:      %s %s\n", inv.Hostname, inv.Domain)
+	fmt.Fprintf(w, "OS:        %s %s %s build %s (%s, %s)\n", inv.OS.Name, inv.OS.Version, inv.OS.DisplayVersion, inv.OS.FullBuild(), inv.OS.Arch, inv.OS.Edition)
+	fmt.Fprintf(w, "IPs:       %v\nMACs:      %v\nLanguages: %v\n", inv.IPs, inv.MACs, inv.Languages)
+	fmt.Fprintf(w, "Last boot: %s   reboot pending: %v\n", inv.LastBoot.Local().Format(time.DateTime), inv.RebootNeeded)
+	fmt.Fprintf(w, "Updates:   %d installed\n", len(inv.KBs))
+	fmt.Fprintf(w, "Software:  %d installed\n", len(inv.Software))
+	for _, s := range inv.Software {
+		fmt.Fprintf(w, "  %-60s %-20s %s\n", s.Name, s.Version, s.Publisher)
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the agent's version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, args []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "patchagent %s (%s/%s, %s)\n", version, runtime.GOOS, runtime.GOARCH, runtime.Version())
+		},
+	}
+}
+
+func simulateCmd() *cobra.Command {
+	var cfg simulate.Config
+	var server, format string
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "simulate",
+		Short: "Run many synthetic agents against a host (demos and load tests)",
+		Long: "Enrols --count synthetic Windows agents with the token (it needs that many uses), each\n" +
+			"sending a realistic inventory, then checks them in for --duration and prints throughput,\n" +
+			"latency percentiles and errors. An --interval of 0 checks in back to back.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return fmt.Errorf("unknown format %q: use table or json", format)
+			}
+			if server != "" {
+				cfg.Servers = []string{server}
+			}
+			cfg.Version = version
+			cfg.Log = logger(verbose, slog.LevelWarn) // the report is the output
+			res, err := simulate.Run(cmd.Context(), cfg)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(cmd.OutOrStdout(), res)
+			}
+			res.Write(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&cfg.Count, "count", 100, "number of agents")
+	f.StringVar(&server, "server", "", "host URL (default: the URLs in the token)")
+	f.StringVar(&cfg.Token, "token", "", "enrolment token with at least --count uses")
+	f.DurationVar(&cfg.Interval, "interval", time.Minute, "time between one agent's check-ins (0: back to back)")
+	f.DurationVar(&cfg.Duration, "duration", 30*time.Second, "length of the check-in phase after enrolment")
+	f.Float64Var(&cfg.ChangeRate, "change-rate", 0.01, "chance that an agent's inventory changed before a check-in")
+	f.IntVar(&cfg.Conns, "conns", 200, "HTTPS connections the agents share")
+	f.StringVar(&cfg.Prefix, "prefix", "SIM", "computer name prefix")
+	f.StringVar(&format, "format", "table", "output format: table or json")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log progress")
+	cmd.MarkFlagRequired("token")
+	return cmd
+}
