@@ -71,7 +71,7 @@ const (
 var (
 	sha256Re = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 	// CVE ids, and MSRC advisories such as ADV160009 that MSRC lists in the same place.
-	cveRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]{1,63}$`)
+	cveRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]{1,63}$`)
 )
 
 // Validate checks a bulletin before it is imported; the error names the element at fault.

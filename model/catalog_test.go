@@ -26,7 +26,7 @@ func sampleCatalog() []CatalogBulletin {
 	return []CatalogBulletin{
 		{ID: "KB5034127", Vendor: "Microsoft", Software: "Windows", Title: "2024-01 Security Update (KB5034127)", Severity: "Important",
 			Released: day("2024-01-09"), Revised: day("2024-01-21"), Description: "Fixes Kerberos bypass",
-			CVEs: []CatalogCVE{{ID: "CVE-2024-20674", Title: "Windows Kerberos Security Feature Bypass Vulnerability", Severity: "Critical"}},
+			CVEs:       []CatalogCVE{{ID: "CVE-2024-20674", Title: "Windows Kerberos Security Feature Bypass Vulnerability", Severity: "Critical"}},
 			Supersedes: []string{"KB5033371"},
 			Updates: []CatalogUpdate{
 				{ID: "KB5034127/11569", Name: "KB5034127 for Windows 10 Version 1809 for x64-based Systems", KB: "KB5034127", Product: "Windows 10 Version 1809 for x64-based Systems",
