@@ -369,3 +369,36 @@ func TestAgentRefusesOtherCA(t *testing.T) {
 		t.Fatalf("enrol against another CA = %v, want a pinning error", err)
 	}
 }
+
+func TestAgentCatchesUpWhenHostReturns(t *testing.T) {
+	h := startHost(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tok := h.token(t, 1, time.Hour)
+	addr := h.srv.Addr().String()
+	h.srv.Shutdown(ctx) // the host is away
+	invFile := filepath.Join(t.TempDir(), "inventory.json")
+	b, _ := json.Marshal(windows10("PC-AWAY", 3803))
+	os.WriteFile(invFile, b, 0o600)
+	clock := clockwork.NewFakeClock()
+	cycles := make(chan agent.Cycle, 10)
+	a, err := agent.New(agent.Config{Token: tok.String(), StateDir: t.TempDir(), Version: "1.0", Scan: agent.FileScanner(invFile),
+		Clock: clock, Log: quiet, OnCycle: func(c agent.Cycle) { cycles <- c }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go a.Run(ctx)
+	c := <-cycles
+	if c.Err == nil || c.Wait <= 0 {
+		t.Fatalf("cycle with the host away = %+v, want an error and a backoff", c)
+	}
+	h.srv.opts.Addr = addr // back on the same address
+	if err := h.srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock.BlockUntilContext(ctx, 1)
+	clock.Advance(c.Wait)
+	if c = <-cycles; c.Err != nil || !c.Enrolled || !c.Uploaded {
+		t.Fatalf("cycle after the host returned = %+v", c)
+	}
+}
