@@ -217,7 +217,7 @@ var Defs = []Def{
 	{Key: KeyProgramCanRun, Pane: "remediation", Section: "Programs", Label: "Program can run", Kind: Choice,
 		Default: "always", Options: canRunOptions, Help: "Whether update programs may run while a user is logged on.", Pending: featureInstall},
 	{Key: KeyAgentEvents, Pane: "remediation", Section: "Programs", Label: "Agent events", Kind: Bool,
-		Default: "true", Help: "Agents send their events (status changes, exit codes, log tails) to the host.", Pending: featureListener},
+		Default: "true", Help: "Agents send their events (status changes, exit codes, log tails) to the host."},
 
 	{Key: KeyInstallSchedule, Pane: "plugin", Section: "Installation Schedules", Label: "Installation schedule", Kind: Schedule,
 		Default: "daily 02:00", Help: "When agents install updates. Ignored while a maintenance window applies, unless maintenance windows are overridden.", Pending: featureInstall},
@@ -254,9 +254,9 @@ var Defs = []Def{
 		Default: "4h", Min: 60, Max: 14 * 86400, Help: "How long users may postpone the restart in total.", Pending: featureInstall},
 
 	{Key: KeyScanSchedule, Pane: "scan", Section: "Schedule", Label: "Scan schedule", Kind: Schedule,
-		Default: "every 4h", Help: "How often agents inventory their computer (OS, software, installed updates).", Pending: featureListener},
+		Default: "every 4h", Help: "How often agents inventory their computer (OS, software, installed updates)."},
 	{Key: KeyScanOnlyIfChanged, Pane: "scan", Section: "Schedule", Label: "Send inventory results only if changed", Kind: Bool,
-		Default: "true", Help: "Agents send the inventory only when it differs from the last one sent.", Pending: featureListener},
+		Default: "true", Help: "Agents send the inventory only when it differs from the last one sent."},
 	{Key: KeyScanTarget, Pane: "scan", Section: "Target", Label: "Target", Kind: Text,
 		Default: DefaultTarget, Item: nonEmptyName, Help: "Computers this scan applies to. Change it only for a specific reason.", Pending: featureTargets},
 
@@ -284,10 +284,10 @@ var Defs = []Def{
 		Item: nonEmptyName, Help: "Further products whose bulletins are imported, by name (\"Google Chrome\", \"Windows\"), besides those of the chosen vendors."},
 
 	{Key: KeyListenerAddress, Pane: "listener", Section: "Address", Label: "Address and port", Kind: Text,
-		Default: ":8443", Item: listenAddress, Help: "Where the HTTPS listener accepts agents, as host:port; :8443 listens on every interface.", Pending: featureListener},
+		Default: ":8443", Item: listenAddress, Help: "Where the HTTPS listener accepts agents, as host:port; :8443 listens on every interface."},
 	{Key: KeyListenerNames, Pane: "listener", Section: "Certificate", Label: "Host names and IP addresses for the server certificate", Kind: List,
 		DefaultFn: func(e Env) string { return mustList(e.Hostname, "localhost", "127.0.0.1") }, Item: hostOrIP,
-		Help: "Every name or address agents use to reach this host. The certificate is reissued when this changes.", Pending: featureListener},
+		Help: "Every name or address agents use to reach this host. The certificate is reissued when this changes."},
 
 	{Key: KeyCloseToTray, Pane: "host", Section: "Window", Label: "Keep the host running in the system tray when the window is closed", Kind: Bool,
 		Default: "true", Help: "Agents depend on the host: closing the window keeps serving them from the tray. Quit from the tray menu."},
