@@ -146,7 +146,7 @@ func versionCmd() *cobra.Command {
 
 func simulateCmd() *cobra.Command {
 	var cfg simulate.Config
-	var server, format string
+	var server, format, acked string
 	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "simulate",
@@ -168,6 +168,12 @@ func simulateCmd() *cobra.Command {
 			if err != nil && !errors.Is(err, context.Canceled) {
 				return err
 			}
+			if acked != "" {
+				b, _ := json.Marshal(res.Acked)
+				if err := os.WriteFile(acked, b, 0o600); err != nil {
+					return err
+				}
+			}
 			if format == "json" {
 				return writeJSON(cmd.OutOrStdout(), res)
 			}
@@ -186,6 +192,7 @@ func simulateCmd() *cobra.Command {
 	f.StringVar(&cfg.Prefix, "prefix", "SIM", "computer name prefix")
 	f.StringVar(&format, "format", "table", "output format: table or json")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log progress")
+	f.StringVar(&acked, "acked", "", "write each computer's last acknowledged inventory digest to this JSON file (crash tests)")
 	cmd.MarkFlagRequired("token")
 	return cmd
 }

@@ -58,6 +58,9 @@ type Result struct {
 	RequestsPS  float64        `json:"requests_per_s"` // all requests per second in the run phase
 	Errors      map[string]int `json:"errors"`         // "checkin: 503", "inventory: connection refused", ...
 	ErrorsTotal int            `json:"errors_total"`
+	// Acked maps each computer name to the digest of its last inventory the host acknowledged,
+	// to check after a crash that none was lost.
+	Acked map[string]string `json:"-"`
 }
 
 // Phase is a timed part of a run.
@@ -80,6 +83,7 @@ type simAgent struct {
 	client  *agent.Client
 	machine machine
 	digest  string
+	acked   string
 }
 
 // recorder collects latencies and errors from all workers.
@@ -224,6 +228,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		res.ChangedPS = float64(res.Inventory.Count) / res.RunSeconds
 		res.RequestsPS = float64(res.Checkin.Count+res.Inventory.Count) / res.RunSeconds
 	}
+	res.Acked = make(map[string]string, len(live))
+	for _, a := range live {
+		if a.acked != "" {
+			res.Acked[a.name] = a.acked
+		}
+	}
 	res.Errors = rec.errors
 	for k, n := range rec.errors {
 		// A request cut off by the end of the run is not the host's error.
@@ -257,8 +267,11 @@ func (a *simAgent) checkin(ctx context.Context, rec *recorder, version string, c
 		inv = &built
 	}
 	t0 = time.Now()
-	_, err = a.client.UploadInventory(ctx, inv)
+	up, err := a.client.UploadInventory(ctx, inv)
 	rec.add("inventory", time.Since(t0), err)
+	if err == nil {
+		a.acked = up.InventoryDigest
+	}
 }
 
 // forEach runs fn for 0..n-1 on workers goroutines.

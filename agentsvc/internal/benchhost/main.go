@@ -29,7 +29,15 @@ func main() {
 	tokenOut := flag.String("token-out", "", "file to write a new enrolment token to")
 	interval := flag.Duration("checkin-interval", 10*time.Minute, "check-in interval told to agents")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
+	verify := flag.String("verify-acked", "", "do not serve: check the database against `patchagent simulate --acked` output")
 	flag.Parse()
+	if *verify != "" {
+		if err := verifyAcked(*data, *verify); err != nil {
+			fmt.Fprintln(os.Stderr, "benchhost:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
@@ -95,4 +103,46 @@ func peakRSS() float64 {
 		}
 	}
 	return 0
+}
+
+// verifyAcked proves a crash lost nothing: the database passes SQLite's integrity check and holds,
+// for every computer, the inventory the simulator last saw acknowledged.
+func verifyAcked(data, ackedFile string) error {
+	ctx := context.Background()
+	b, err := os.ReadFile(ackedFile)
+	if err != nil {
+		return err
+	}
+	var acked map[string]string
+	if err := json.Unmarshal(b, &acked); err != nil {
+		return err
+	}
+	store, err := model.Open(ctx, data, slog.Default())
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	check, err := store.IntegrityCheck(ctx)
+	if err != nil {
+		return err
+	}
+	cs, err := store.Computers(ctx, model.ComputerQuery{})
+	if err != nil {
+		return err
+	}
+	stored := make(map[string]string, len(cs))
+	for _, c := range cs {
+		stored[c.Name] = c.InventoryDigest
+	}
+	lost := 0
+	for name, d := range acked {
+		if stored[name] != d {
+			lost++
+		}
+	}
+	fmt.Printf("integrity_check=%v computers=%d acknowledged=%d lost=%d\n", check, len(cs), len(acked), lost)
+	if lost > 0 || len(check) != 1 || check[0] != "ok" {
+		return fmt.Errorf("verification failed")
+	}
+	return nil
 }
