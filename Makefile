@@ -75,5 +75,9 @@ package: deps
 	cd cmd/patchdesk && $(GO) run $(FYNE_TOOL) package --release --tags $(TAGS)
 	rm -f cmd/patchdesk/FyneApp.toml cmd/patchdesk/icon.png
 
+## catalog: regenerate the embedded catalog snapshot (assets/catalog) from ../shared/data.
+catalog:
+	$(GO) run ./jobs/cmd/mkcatalog -data ../shared/data -out assets/catalog
+
 clean:
 	rm -rf $(BIN) screenshots ui/testdata/failed

@@ -71,7 +71,7 @@ func newJobsScreen(ui *App) *jobsScreen {
 	top := container.NewBorder(screenHeader("Jobs", "Server tasks that run on this host on their schedules. Schedules are set on the Settings panes.", refresh), nil, nil, nil)
 	histPane := container.NewBorder(s.histTitle, nil, nil, nil, s.history)
 	split := container.NewVSplit(container.NewVScroll(s.list), histPane)
-	split.Offset = 0.45
+	split.Offset = 0.6
 	s.root = container.NewBorder(top, nil, nil, nil, split)
 	return s
 }
@@ -93,12 +93,13 @@ func (s *jobsScreen) jobCard(j jobs.Job) fyne.CanvasObject {
 	r.cancel.Hide()
 	hist := widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() { s.selected = name; s.ui.background(s.reload) })
 	s.rows[name] = r
+	title := widget.NewLabelWithStyle(j.Title+"  ·  "+j.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	desc := widget.NewLabel(j.Description)
 	desc.Wrapping = fyne.TextWrapWord
+	desc.SizeName = theme.SizeNameCaptionText
 	facts := container.NewGridWithColumns(3, r.schedule, r.last, r.next)
-	body := container.NewVBox(desc, facts, r.status, r.progress)
-	card := widget.NewCard(j.Title, j.Name, container.NewBorder(nil, nil, nil, container.NewVBox(r.run, r.cancel, hist), body))
-	return card
+	body := container.NewVBox(title, desc, facts, r.status, r.progress)
+	return widget.NewCard("", "", container.NewBorder(nil, nil, nil, container.NewVBox(r.run, r.cancel, hist), body))
 }
 
 // reload reads job state off the UI thread and shows it.

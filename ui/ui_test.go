@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/jonboulle/clockwork"
 
+	"patchdesk/assets"
 	"patchdesk/jobs"
 	"patchdesk/model"
 	"patchdesk/model/settings"
@@ -48,6 +49,7 @@ func newTestConsole(t *testing.T) (*App, Host) {
 	t.Cleanup(func() { store.Close() })
 	src := settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "desk01"}}
 	runner := jobs.NewRunner(store, dir, "gui", log)
+	runner.Register(jobs.ImportJob(store, src, assets.Catalog(), log))
 	runner.Register(jobs.MaintenanceJob(store, src))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -212,6 +214,7 @@ func TestJobsScreenRunNow(t *testing.T) {
 	if err != nil || len(runs) != 1 || runs[0].Outcome != model.OutcomeSucceeded || runs[0].Trigger != "manual" {
 		t.Fatalf("runs = %+v, %v", runs, err)
 	}
+	s.selected = "database-maintenance"
 	s.reload()
 	if len(s.runs) != 1 || s.historyCell(widget.TableCellID{Row: 1, Col: 2}) != "succeeded" {
 		t.Fatalf("history shows %d runs", len(s.runs))
@@ -254,7 +257,10 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ui, _ := newTestConsole(t)
+	ui, h := newTestConsole(t)
+	if _, err := h.Runner.Run(context.Background(), jobs.ImportJobName, "manual"); err != nil {
+		t.Fatal(err)
+	}
 	shoot := func(name string) {
 		f, err := os.Create(filepath.Join(out, name+".png"))
 		if err != nil {
@@ -279,6 +285,18 @@ func TestScreenshots(t *testing.T) {
 			ui.settings.panes.Select(i)
 			shoot(variant.name + "-settings-" + p.ID)
 		}
+		ui.ShowScreen("Remediation Center")
+		rc := ui.screens[1].(*remediationScreen)
+		rc.search.SetText("KB5034441")
+		rc.current = "KB5034441"
+		rc.showProperties()
+		shoot(variant.name + "-remediation-properties")
+		rc.showUpdates()
+		shoot(variant.name + "-remediation-updates")
+		for _, o := range ui.win.Canvas().Overlays().List() {
+			ui.win.Canvas().Overlays().Remove(o)
+		}
+		rc.search.SetText("")
 	}
 }
 

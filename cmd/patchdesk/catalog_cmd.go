@@ -47,7 +47,11 @@ func bulletinsCmd(g *globals) *cobra.Command {
 				if b.Disabled {
 					flags = append(flags, "disabled")
 				}
-				t.add(b.ID, b.Vendor, b.Severity, b.CustomSeverity, b.Released.Format(time.DateOnly), b.Updates, strings.Join(flags, ","), b.Title)
+				released := ""
+				if !b.Released.IsZero() {
+					released = b.Released.Format(time.DateOnly)
+				}
+				t.add(b.ID, b.Vendor, b.Severity, b.CustomSeverity, released, b.Updates, strings.Join(flags, ","), b.Title)
 			}
 			if rows == nil {
 				rows = []model.BulletinRow{}

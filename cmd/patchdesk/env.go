@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/natefinch/lumberjack.v2"
 
+	"patchdesk/assets"
 	"patchdesk/jobs"
 	"patchdesk/model"
 	"patchdesk/model/datadir"
@@ -62,10 +63,22 @@ func (e *env) Close() {
 
 func (e *env) actor() string { return model.Actor(e.front) }
 
-// newRunner makes a job runner with every job PatchDesk has.
-func (e *env) newRunner() *jobs.Runner {
+// newRunner makes a job runner with every job PatchDesk has; overrides replace jobs of the same
+// name (a command's one-off variant of a job, still recorded under the job's name).
+func (e *env) newRunner(overrides ...jobs.Job) *jobs.Runner {
 	r := jobs.NewRunner(e.store, e.dataDir, e.front, e.log)
-	r.Register(jobs.MaintenanceJob(e.store, e.settings))
+	all := []jobs.Job{
+		jobs.ImportJob(e.store, e.settings, assets.Catalog(), e.log),
+		jobs.MaintenanceJob(e.store, e.settings),
+	}
+	for _, j := range all {
+		for _, o := range overrides {
+			if o.Name == j.Name {
+				j = o
+			}
+		}
+		r.Register(j)
+	}
 	return r
 }
 

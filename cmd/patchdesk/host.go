@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"patchdesk/jobs"
 	"patchdesk/model/datadir"
+	"patchdesk/model/settings"
 )
 
 // host is a running PatchDesk host (GUI or serve): the data dir's lock, the jobs and their
@@ -61,6 +63,7 @@ func startHost(ctx context.Context, g *globals, mode string) (*host, error) {
 	}
 	h.scheduler.Start()
 	go h.scheduler.Watch(ctx, e.settings, nil, settingsPoll)
+	go h.firstImport(ctx, v)
 	e.log.Info("PatchDesk host started", "data", dir, "mode", mode, "version", appVersion())
 	return h, nil
 }
@@ -76,4 +79,16 @@ func (h *host) Close() {
 	h.log.Info("PatchDesk host stopped")
 	h.env.Close()
 	h.lock.Release()
+}
+
+// firstImport imports the built-in catalog when the database has none, so a new administrator
+// sees real bulletins at once instead of waiting for the nightly schedule.
+func (h *host) firstImport(ctx context.Context, v settings.Values) {
+	stats, err := h.store.CatalogCounts(ctx)
+	if err != nil || stats.Bulletins > 0 || !v.Bool(settings.KeyImportUseDefault) {
+		return
+	}
+	if _, err := h.runner.Run(ctx, jobs.ImportJobName, "startup"); err != nil && !errors.Is(err, jobs.ErrAlreadyRunning) {
+		h.log.Error("first catalog import", "err", err)
+	}
 }

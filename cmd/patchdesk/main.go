@@ -70,6 +70,7 @@ func newRoot() *cobra.Command {
 		severityCmd(g),
 		jobsCmd(g),
 		jobCmd(g),
+		importCmd(g),
 		bulletinsCmd(g),
 		updatesCmd(g),
 		bulletinCmd(g),

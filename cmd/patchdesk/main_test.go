@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -137,5 +138,51 @@ func TestSecondHostIsRefused(t *testing.T) {
 	// Commands still work beside the running host.
 	if _, err := run(t, "--data", dir, "settings", "set", settings.KeyHistoryDays, "30"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	msrc, winget := "../../jobs/testdata/msrc", "../../jobs/testdata/winget"
+	out, err := run(t, "--data", dir, "import", "--source", msrc, "--source", winget, "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first struct {
+		BulletinsAdded int64 `json:"bulletins_added"`
+		Bulletins      int64 `json:"bulletins"`
+	}
+	if err := json.Unmarshal([]byte(out), &first); err != nil || first.BulletinsAdded == 0 || first.Bulletins != first.BulletinsAdded {
+		t.Fatalf("first import: %v\n%s", err, out)
+	}
+	out, err = run(t, "--data", dir, "import", "--source", msrc, "--source", winget, "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"bulletins_added": 0`) || !strings.Contains(out, `"bulletins_changed": 0`) {
+		t.Fatalf("a second import changed something:\n%s", out)
+	}
+
+	// A truncated CVRF document fails the import and leaves the catalog as it was.
+	before, _ := run(t, "--data", dir, "bulletins", "--format", "json")
+	bad := t.TempDir()
+	full, err := os.ReadFile(msrc + "/cvrfDocument-2024-Jan.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(bad+"/cvrfDocument-2024-Feb.xml", full[:len(full)/2], 0o600)
+	if _, err := run(t, "--data", dir, "import", "--source", bad); err == nil {
+		t.Fatal("a truncated CVRF document imported")
+	}
+	after, _ := run(t, "--data", dir, "bulletins", "--format", "json")
+	if before != after {
+		t.Fatal("a failed import changed the catalog")
+	}
+	// The runs are in the job history.
+	out, _ = run(t, "--data", dir, "job", "history", "import-catalog", "--format", "json")
+	var runs []runJSON
+	json.Unmarshal([]byte(out), &runs)
+	if len(runs) != 3 || runs[0].Outcome != "failed" || runs[1].Outcome != "succeeded" {
+		t.Fatalf("history = %+v", runs)
 	}
 }
