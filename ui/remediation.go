@@ -52,7 +52,7 @@ const notYet = "—"
 
 var bulletinColumns = []bulletinColumn{
 	{"", "", 36, nil}, // the check box
-	{"Bulletin", "id", 210, func(b model.BulletinRow) string { return b.ID }},
+	{"Bulletin", "id", 280, func(b model.BulletinRow) string { return b.ID }},
 	{"Severity", "severity", 100, func(b model.BulletinRow) string { return b.Severity }},
 	{"Custom Severity", "custom_severity", 130, func(b model.BulletinRow) string { return b.CustomSeverity }},
 	{"Staged", "", 70, func(model.BulletinRow) string { return notYet }},

@@ -287,8 +287,11 @@ func TestScreenshots(t *testing.T) {
 		}
 		ui.ShowScreen("Remediation Center")
 		rc := ui.screens[1].(*remediationScreen)
-		rc.search.SetText("KB5034441")
-		rc.current = "KB5034441"
+		rc.search.SetText("KB5039211") // June 2024 cumulative update for Windows 10 22H2
+		if len(rc.rows) == 0 {
+			t.Fatal("the snapshot lacks KB5039211")
+		}
+		rc.current = rc.rows[0].ID
 		rc.showProperties()
 		shoot(variant.name + "-remediation-properties")
 		rc.showUpdates()
