@@ -32,6 +32,8 @@ type Host struct {
 	Actor     string // who changes things, for the audit trail
 	Version   string
 	Now       func() time.Time // the clock screens show times against; nil for the real one
+	// CatalogOffer reads what the import locations offer (Import Patch Data > Update list).
+	CatalogOffer func(ctx context.Context) (model.CatalogOffer, error)
 }
 
 // Scheduler is the part of the job scheduler the console uses.

@@ -76,6 +76,9 @@ func (s *settingsScreen) showPane(p settings.Pane) {
 		f.changed = s.onEdit
 		s.fields = append(s.fields, f)
 		box.Add(f.row())
+		if d.Key == settings.KeyImportSoftware {
+			box.Add(s.updateListButton())
+		}
 	}
 	desc := widget.NewLabel(p.Description)
 	desc.Wrapping = fyne.TextWrapWord

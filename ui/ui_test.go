@@ -64,7 +64,10 @@ func newTestConsole(t *testing.T) (*App, Host) {
 	sched.Start()
 	t.Cleanup(func() { sched.Shutdown() })
 	h := Host{DataDir: dir, Store: store, Settings: src, Runner: runner, Scheduler: sched, Log: log,
-		Actor: "tester@gui", Version: "0.1.0", Now: func() time.Time { return fixedNow }}
+		Actor: "tester@gui", Version: "0.1.0", Now: func() time.Time { return fixedNow },
+		CatalogOffer: func(ctx context.Context) (model.CatalogOffer, error) {
+			return jobs.OfferedBy(ctx, src, assets.Catalog(), nil, nil)
+		}}
 	ui := newApp(a, h, func(f func()) { f() })
 	ui.win.Resize(fyne.NewSize(1280, 800))
 	return ui, h
@@ -374,5 +377,23 @@ func TestRemediationCenterEmpty(t *testing.T) {
 	s := ui.screens[1].(*remediationScreen)
 	if s.root.Objects[0] != s.empty {
 		t.Fatal("an empty catalog does not show the empty state")
+	}
+}
+
+func TestImportUpdateList(t *testing.T) {
+	ui, h := newTestConsole(t)
+	ui.ShowScreen("Settings")
+	s := ui.settings
+	selectPane(t, s, "import")
+	offer, err := h.CatalogOffer(context.Background())
+	if err != nil || len(offer.Vendors) < 5 {
+		t.Fatalf("offer of the snapshot: %d vendors, %v", len(offer.Vendors), err)
+	}
+	s.showOffer(offer)
+	s.setField(settings.KeyImportVendors, []string{"Microsoft", "VideoLAN"})
+	test.Tap(s.save)
+	v, _ := h.Settings.Load(context.Background())
+	if got := v.List(settings.KeyImportVendors); len(got) != 2 || got[0] != "Microsoft" {
+		t.Fatalf("import.vendors = %v", got)
 	}
 }

@@ -10,6 +10,9 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"patchdesk"
+	"patchdesk/assets"
+	"patchdesk/jobs"
+	"patchdesk/model"
 	"patchdesk/ui"
 )
 
@@ -50,6 +53,9 @@ func runGUI(ctx context.Context, g *globals) error {
 	console := ui.New(a, ui.Host{
 		DataDir: h.dataDir, Store: h.store, Settings: h.settings, Runner: h.runner, Scheduler: h.scheduler,
 		Log: h.log, Actor: h.actor(), Version: appVersion(),
+		CatalogOffer: func(ctx context.Context) (model.CatalogOffer, error) {
+			return jobs.OfferedBy(ctx, h.settings, assets.Catalog(), nil, nil)
+		},
 	})
 	console.SetupTray(icon)
 	console.Window().SetMaster()
