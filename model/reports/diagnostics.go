@@ -139,8 +139,12 @@ func describeRun(runs []model.JobRun) string {
 	return text
 }
 
-// outcomes are the job run outcomes in the order charts stack them.
-var outcomes = []string{model.OutcomeSucceeded, model.OutcomeFailed, model.OutcomeCancelled, model.OutcomeInterrupted, model.OutcomeRunning}
+// outcomes are the job run outcomes in the order charts stack them, with their colours.
+var (
+	outcomes      = []string{model.OutcomeSucceeded, model.OutcomeFailed, model.OutcomeCancelled, model.OutcomeInterrupted, model.OutcomeRunning}
+	outcomeColors = map[string]string{model.OutcomeSucceeded: "#2e7d32", model.OutcomeFailed: "#c62828",
+		model.OutcomeCancelled: "#757575", model.OutcomeInterrupted: "#ef6c00", model.OutcomeRunning: "#1565c0"}
+)
 
 func jobHistory(ctx context.Context, q query) (*Result, error) {
 	since := startOfDay(q.now).AddDate(0, 0, 1-q.p.Int("days"))
@@ -183,7 +187,7 @@ func jobHistory(ctx context.Context, q query) (*Result, error) {
 	slices.Sort(jobs)
 	var failed int64
 	data := Table{Columns: []Column{{"job", "Job", TypeString}}}
-	var series []string
+	var series, colors []string
 	for _, o := range outcomes {
 		var n int64
 		for _, j := range jobs {
@@ -197,6 +201,7 @@ func jobHistory(ctx context.Context, q query) (*Result, error) {
 		}
 		data.Columns = append(data.Columns, Column{o, o, TypeInt})
 		series = append(series, o)
+		colors = append(colors, outcomeColors[o])
 	}
 	for _, j := range jobs {
 		row := []any{j}
@@ -206,7 +211,7 @@ func jobHistory(ctx context.Context, q query) (*Result, error) {
 		data.Rows = append(data.Rows, row)
 	}
 	res.Summary = []Fact{{"Runs", fmt.Sprint(len(runs))}, {"Failed", fmt.Sprint(failed)}, {"Since", since.Format(time.DateOnly)}}
-	res.Chart = &Chart{Kind: ChartBar, Title: "Job runs by outcome", Label: "job", Values: series, Data: data}
+	res.Chart = &Chart{Kind: ChartBar, Title: "Job runs by outcome", Label: "job", Values: series, Colors: colors, Data: data}
 	return res, nil
 }
 

@@ -158,12 +158,16 @@ type Chart struct {
 	Title  string    `json:"title"`
 	Label  string    `json:"label"`
 	Values []string  `json:"values"`
-	Data   Table     `json:"data"`
+	// Colors optionally gives each value column a colour ("#2e7d32") where the colour means
+	// something (failed in red); front ends use their own palette otherwise.
+	Colors []string `json:"colors,omitempty"`
+	Data   Table    `json:"data"`
 }
 
 // Series is one named run of values of a chart, one per label.
 type Series struct {
 	Name   string
+	Color  string // "" for the front end's palette
 	Values []float64
 }
 
@@ -177,12 +181,15 @@ func (c *Chart) Resolve() (labels []string, series []Series, err error) {
 	for r := range c.Data.Rows {
 		labels[r] = c.Data.Cell(r, li)
 	}
-	for _, name := range c.Values {
+	for i, name := range c.Values {
 		vi := c.Data.Col(name)
 		if vi < 0 {
 			return nil, nil, fmt.Errorf("chart %q: no value column %q", c.Title, name)
 		}
 		s := Series{Name: c.Data.Columns[vi].Title, Values: make([]float64, len(c.Data.Rows))}
+		if i < len(c.Colors) {
+			s.Color = c.Colors[i]
+		}
 		for r, row := range c.Data.Rows {
 			s.Values[r], _ = Number(row[vi])
 		}

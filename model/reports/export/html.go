@@ -32,6 +32,10 @@ func ChartOption(res *reports.Result) (map[string]any, error) {
 	legend := charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(series) > 1 || res.Chart.Kind == reports.ChartPie), Type: "scroll", Top: "bottom"})
 	axisTooltip := charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"})
 	grid := charts.WithGridOpts(opts.Grid{Left: "3%", Right: "4%", Top: "48", Bottom: "48", ContainLabel: opts.Bool(true)})
+	yAxis := charts.WithYAxisOpts(opts.YAxis{})
+	if countsOnly(res.Chart) {
+		yAxis = charts.WithYAxisOpts(opts.YAxis{MinInterval: 1}) // no "0.5 bulletins" ticks
+	}
 	switch res.Chart.Kind {
 	case reports.ChartPie:
 		pie := charts.NewPie()
@@ -45,32 +49,50 @@ func ChartOption(res *reports.Result) (map[string]any, error) {
 		return pie.JSON(), nil
 	case reports.ChartLine:
 		line := charts.NewLine()
-		line.SetGlobalOptions(title, legend, axisTooltip, grid)
+		line.SetGlobalOptions(title, legend, axisTooltip, grid, yAxis)
 		line.SetXAxis(labels)
 		for _, s := range series {
 			data := make([]opts.LineData, len(s.Values))
 			for i, v := range s.Values {
 				data[i] = opts.LineData{Value: v}
 			}
-			line.AddSeries(s.Name, data)
+			line.AddSeries(s.Name, data, seriesColor(s.Color))
 		}
 		line.Validate()
 		return line.JSON(), nil
 	case reports.ChartBar:
 		bar := charts.NewBar()
-		bar.SetGlobalOptions(title, legend, axisTooltip, grid)
+		bar.SetGlobalOptions(title, legend, axisTooltip, grid, yAxis)
 		bar.SetXAxis(labels)
 		for _, s := range series {
 			data := make([]opts.BarData, len(s.Values))
 			for i, v := range s.Values {
 				data[i] = opts.BarData{Value: v}
 			}
-			bar.AddSeries(s.Name, data, charts.WithBarChartOpts(opts.BarChart{Stack: "total"}))
+			bar.AddSeries(s.Name, data, charts.WithBarChartOpts(opts.BarChart{Stack: "total"}), seriesColor(s.Color))
 		}
 		bar.Validate()
 		return bar.JSON(), nil
 	}
 	return nil, fmt.Errorf("chart kind %q unknown", res.Chart.Kind)
+}
+
+func countsOnly(c *reports.Chart) bool {
+	for _, v := range c.Values {
+		if i := c.Data.Col(v); i < 0 || c.Data.Columns[i].Type != reports.TypeInt {
+			return false
+		}
+	}
+	return true
+}
+
+// seriesColor sets a series' colour when the chart spec gives one.
+func seriesColor(color string) charts.SeriesOpts {
+	return func(s *charts.SingleSeries) {
+		if color != "" {
+			s.ItemStyle = &opts.ItemStyle{Color: color}
+		}
+	}
 }
 
 // Page is what a report page template gets: the result, its cells formatted, and its chart.
@@ -131,11 +153,12 @@ h1{font-size:1.5em;margin:0 0 4px}
 .meta{color:#555;margin:0 0 16px}
 dl.facts{display:grid;grid-template-columns:max-content auto;gap:4px 16px;margin:0 0 16px}
 dl.facts dt{font-weight:600}dl.facts dd{margin:0}
-#chart{width:100%;height:420px;margin:0 0 16px}
+#chart,.chart{width:100%;height:420px;margin:0 0 16px}
 table{border-collapse:collapse;width:100%;font-size:.9em}
 th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f5;position:sticky;top:0}
 td.int,td.float{text-align:right;font-variant-numeric:tabular-nums}
+td.date,td.time{white-space:nowrap}
 tr:nth-child(even) td{background:#fafafa}`
 
 var fileTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
