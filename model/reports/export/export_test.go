@@ -61,7 +61,7 @@ func TestCSV(t *testing.T) {
 		want     string
 	}{
 		{"KB5066791", 11, `2026-11 Cumulative Update, "Patch Tuesday"`}, // comma and quotes survive
-		{"Zürich.Tool 2.1", 1, "Zürich Software, AG"},                     // non-ASCII and a comma
+		{"Zürich.Tool 2.1", 1, "Zürich Software, AG"},                   // non-ASCII and a comma
 		{"Zürich.Tool 2.1", 4, "Urgent"},
 		{"Acme.Legacy 1.0", 11, `'=HYPERLINK("x")`}, // no formula runs in a spreadsheet
 		{"KB5066791", 5, "2026-11-17"},
