@@ -7,8 +7,12 @@ BIN := bin
 DEB_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb
 AGENT_TARGETS := windows/amd64 linux/amd64 darwin/arm64
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
+# ECharts for HTML reports and the browser dashboard: fetched from the npm registry, embedded,
+# never committed (assets/echarts/README.md). 5.x is the line go-echarts v2 targets.
+ECHARTS_VERSION := 5.6.0
+ECHARTS := assets/echarts/echarts.min.js
 
-.PHONY: all deps build run test vet screenshots bench fuzz package catalog clean
+.PHONY: all deps assets build run test vet screenshots bench fuzz package catalog clean
 
 all: build
 
@@ -22,9 +26,26 @@ deps:
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# npm may come from Node's own packages rather than Debian's: look for the command, not the package.
+	@if ! command -v npm >/dev/null; then \
+		command -v apt-get >/dev/null || { echo "npm is needed to fetch ECharts (install Node.js)"; exit 1; }; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; \
+	fi
+
+## assets: front-end files from the npm registry (ECharts), embedded at build time.
+assets: $(ECHARTS)
+
+$(ECHARTS):
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm pack --silent echarts@$(ECHARTS_VERSION) --pack-destination "$$tmp" >/dev/null && \
+	tar -xzf "$$tmp/echarts-$(ECHARTS_VERSION).tgz" -C "$$tmp" package/dist/echarts.min.js package/LICENSE && \
+	cp "$$tmp/package/LICENSE" assets/echarts/LICENSE && \
+	cp "$$tmp/package/dist/echarts.min.js" $@.tmp && mv $@.tmp $@
+	@echo "fetched ECharts $(ECHARTS_VERSION) into $(ECHARTS)"
 
 ## build: the host (GUI + CLI) and the agent for this machine.
-build: deps
+build: deps assets
 	$(GO) build -tags $(TAGS) -o $(BIN)/patchdesk ./cmd/patchdesk
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/patchagent ./cmd/patchagent
 
@@ -36,7 +57,7 @@ run: build
 	fi
 	./$(BIN)/patchdesk
 
-vet: deps
+vet: deps assets
 	$(GO) vet -tags $(TAGS) ./...
 	@# The agent's own packages, vetted as Windows code too: that is where its registry scanner lives.
 	GOOS=windows CGO_ENABLED=0 $(GO) vet $$(GOOS=windows CGO_ENABLED=0 $(GO) list -deps ./cmd/patchagent | grep '^patchdesk')
@@ -50,12 +71,12 @@ test: vet
 	done
 
 ## screenshots: a PNG of every screen and settings pane, light and dark, into screenshots/.
-screenshots: deps
+screenshots: deps assets
 	PATCHDESK_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -tags $(TAGS) -count=1 -run '^TestScreenshots$$' ./ui/
 	@ls screenshots
 
 ## bench: the benchmarks behind docs/benchmarks.md.
-bench: deps
+bench: deps assets
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
 
 ## fuzz: run every fuzz target for FUZZTIME each.
@@ -69,7 +90,7 @@ fuzz:
 	done
 
 ## package: a desktop package with `fyne package`, from the top-level FyneApp.toml.
-package: deps
+package: deps assets
 	sed 's#^Icon = "assets/#Icon = "#' FyneApp.toml > cmd/patchdesk/FyneApp.toml
 	cp assets/icon.png cmd/patchdesk/icon.png
 	cd cmd/patchdesk && $(GO) run $(FYNE_TOOL) package --release --tags $(TAGS)
