@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"image/png"
 	"log/slog"
 	"os"
@@ -396,4 +397,15 @@ func TestImportUpdateList(t *testing.T) {
 	if got := v.List(settings.KeyImportVendors); len(got) != 2 || got[0] != "Microsoft" {
 		t.Fatalf("import.vendors = %v", got)
 	}
+}
+
+func TestFailedJobNotifies(t *testing.T) {
+	_, h := newTestConsole(t) // the console subscribes to job events
+	h.Runner.Register(jobs.Job{Name: "always-fails", Title: "Fails", Run: func(ctx context.Context, run *jobs.Run) error {
+		return errors.New("the disk is full")
+	}})
+	want := fyne.NewNotification("PatchDesk: job always-fails failed", "the disk is full")
+	test.AssertNotificationSent(t, want, func() {
+		h.Runner.Run(context.Background(), "always-fails", "manual")
+	})
 }
