@@ -38,7 +38,9 @@ type host struct {
 
 // startHost runs a listener on 127.0.0.1 with a fresh data dir. Polling is left to the tests
 // (Refresh), so nothing happens behind their back.
-func startHost(t *testing.T, opts Options) *host {
+func startHost(t *testing.T, opts Options) *host { return startHostTB(t, opts) }
+
+func startHostTB(t testing.TB, opts Options) *host {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()

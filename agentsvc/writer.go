@@ -14,6 +14,10 @@ import (
 // longer.
 const maxInventoryBatch = 256
 
+// slowWrite is how long a batch may take before the listener logs it: longer ones show as agents'
+// tail latency.
+const slowWrite = 100 * time.Millisecond
+
 // writer is the listener's only database writer for the hot path. Inventories are committed in
 // groups and acknowledged only after their commit, so an acknowledged inventory survives a
 // crash; check-ins are flushed behind, coalesced per computer, every flushEvery.
@@ -101,7 +105,11 @@ collect:
 	}
 	// Not the request's context: the batch belongs to many agents, and one that hangs up must
 	// not roll back the others.
+	t0 := time.Now()
 	results, err := w.store.SaveInventories(context.Background(), recs)
+	if d := time.Since(t0); d > slowWrite {
+		w.log.Warn("slow inventory commit", "inventories", len(recs), "took", d)
+	}
 	for i, j := range batch {
 		switch {
 		case err != nil:
@@ -120,7 +128,12 @@ func (w *writer) flushHeartbeats() {
 	if len(hs) == 0 {
 		return
 	}
-	if err := w.store.SaveHeartbeats(context.Background(), hs); err != nil {
+	t0 := time.Now()
+	err := w.store.SaveHeartbeats(context.Background(), hs)
+	if d := time.Since(t0); d > slowWrite {
+		w.log.Warn("slow check-in flush", "check-ins", len(hs), "took", d)
+	}
+	if err != nil {
 		w.log.Warn("record check-ins; will retry", "count", len(hs), "err", err)
 		w.reg.requeue(hs)
 	}
