@@ -184,6 +184,16 @@ func TestEnrolCheckinInventory(t *testing.T) {
 	if es, _ := h.store.AgentEvents(ctx, enrolled.ComputerID, 10); len(es) != 1 || es[0].Message != "done" {
 		t.Errorf("events = %+v", es)
 	}
+	// A deleted computer's agent is refused like an unknown one.
+	other, gone := enrolClient(t, h, tok, "PC-GONE")
+	if err := h.store.DeleteComputer(ctx, "test", gone.ComputerID); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.Refresh(ctx)
+	var se *agent.StatusError
+	if _, err := other.Checkin(ctx, wire.CheckinRequest{}); !errors.As(err, &se) || se.Status != http.StatusUnauthorized {
+		t.Fatalf("check-in of a deleted computer = %v, want 401", err)
+	}
 	// Check-ins are written behind; a shutdown writes them.
 	h.srv.Shutdown(ctx)
 	cs, _ := h.store.Computers(ctx, model.ComputerQuery{})

@@ -54,6 +54,13 @@ func (w *writer) saveInventory(ctx context.Context, rec model.InventoryRecord) e
 		return err
 	case <-ctx.Done():
 		return ctx.Err() // the commit may still happen; the agent will retry and find it equal
+	case <-w.done:
+		select { // drained at shutdown, or left behind by a shutdown that timed out
+		case err := <-j.result:
+			return err
+		default:
+			return errors.New("listener is shutting down")
+		}
 	}
 }
 
