@@ -142,8 +142,8 @@ func describeRun(runs []model.JobRun) string {
 // outcomes are the job run outcomes in the order charts stack them, with their colours.
 var (
 	outcomes      = []string{model.OutcomeSucceeded, model.OutcomeFailed, model.OutcomeCancelled, model.OutcomeInterrupted, model.OutcomeRunning}
-	outcomeColors = map[string]string{model.OutcomeSucceeded: "#2e7d32", model.OutcomeFailed: "#c62828",
-		model.OutcomeCancelled: "#757575", model.OutcomeInterrupted: "#ef6c00", model.OutcomeRunning: "#1565c0"}
+	outcomeColors = map[string]string{model.OutcomeSucceeded: ColorSuccess, model.OutcomeFailed: ColorError,
+		model.OutcomeCancelled: ColorNeutral, model.OutcomeInterrupted: ColorWarning, model.OutcomeRunning: ColorPrimary}
 )
 
 func jobHistory(ctx context.Context, q query) (*Result, error) {

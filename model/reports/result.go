@@ -158,16 +158,26 @@ type Chart struct {
 	Title  string    `json:"title"`
 	Label  string    `json:"label"`
 	Values []string  `json:"values"`
-	// Colors optionally gives each value column a colour ("#2e7d32") where the colour means
-	// something (failed in red); front ends use their own palette otherwise.
+	// Colors optionally names what each value column's colour means (ColorError for failed
+	// runs); each front end maps the names to its palette or theme, and uses its own palette
+	// for series without one.
 	Colors []string `json:"colors,omitempty"`
 	Data   Table    `json:"data"`
 }
 
+// Colour names of chart series.
+const (
+	ColorSuccess = "success"
+	ColorError   = "error"
+	ColorWarning = "warning"
+	ColorNeutral = "neutral"
+	ColorPrimary = "primary"
+)
+
 // Series is one named run of values of a chart, one per label.
 type Series struct {
 	Name   string
-	Color  string // "" for the front end's palette
+	Color  string // one of the Color names; "" for the front end's palette
 	Values []float64
 }
 

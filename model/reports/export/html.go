@@ -86,11 +86,15 @@ func countsOnly(c *reports.Chart) bool {
 	return true
 }
 
-// seriesColor sets a series' colour when the chart spec gives one.
-func seriesColor(color string) charts.SeriesOpts {
+// colors are the HTML colours of the chart spec's colour names (Material palette, readable on white).
+var colors = map[string]string{reports.ColorSuccess: "#2e7d32", reports.ColorError: "#c62828",
+	reports.ColorWarning: "#ef6c00", reports.ColorNeutral: "#757575", reports.ColorPrimary: "#1565c0"}
+
+// seriesColor sets a series' colour when the chart spec names one.
+func seriesColor(name string) charts.SeriesOpts {
 	return func(s *charts.SingleSeries) {
-		if color != "" {
-			s.ItemStyle = &opts.ItemStyle{Color: color}
+		if c, ok := colors[name]; ok {
+			s.ItemStyle = &opts.ItemStyle{Color: c}
 		}
 	}
 }
