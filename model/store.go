@@ -73,7 +73,9 @@ func dsn(path string) string {
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+	// The path is percent-encoded: SQLite decodes it, and a '#' or '?' in a folder name would
+	// otherwise end the path early and open another file.
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 func (s *Store) checkReadable(ctx context.Context) error {

@@ -176,3 +176,18 @@ func TestSeverityLevels(t *testing.T) {
 }
 
 var quiet = slog.New(slog.DiscardHandler)
+
+func TestDataDirWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Patch #1? 100% done")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), dir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(filepath.Join(dir, DBFile)); err != nil {
+		t.Fatalf("the database is not in the data dir: %v", err)
+	}
+}

@@ -75,6 +75,8 @@ func newRoot() *cobra.Command {
 		updatesCmd(g),
 		bulletinCmd(g),
 		catalogCmd(g),
+		reportCmd(g),
+		adminCmd(g),
 		versionCmd(),
 	)
 	return root
