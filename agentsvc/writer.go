@@ -14,6 +14,10 @@ import (
 // longer.
 const maxInventoryBatch = 256
 
+// maxHeartbeatBatch bounds one check-in flush, so that an inventory upload never waits long
+// behind thousands of check-ins.
+const maxHeartbeatBatch = 250
+
 // slowWrite is how long a batch may take before the listener logs it: longer ones show as agents'
 // tail latency.
 const slowWrite = 100 * time.Millisecond
@@ -132,16 +136,24 @@ collect:
 
 func (w *writer) flushHeartbeats() {
 	hs := w.reg.takeHeartbeats()
-	if len(hs) == 0 {
-		return
-	}
-	t0 := time.Now()
-	err := w.store.SaveHeartbeats(context.Background(), hs)
-	if d := time.Since(t0); d > slowWrite {
-		w.log.Warn("slow check-in flush", "check-ins", len(hs), "took", d)
-	}
-	if err != nil {
-		w.log.Warn("record check-ins; will retry", "count", len(hs), "err", err)
-		w.reg.requeue(hs)
+	for len(hs) > 0 {
+		n := min(len(hs), maxHeartbeatBatch)
+		t0 := time.Now()
+		err := w.store.SaveHeartbeats(context.Background(), hs[:n])
+		if d := time.Since(t0); d > slowWrite {
+			w.log.Warn("slow check-in flush", "check-ins", n, "took", d)
+		}
+		if err != nil {
+			w.log.Warn("record check-ins; will retry", "count", len(hs), "err", err)
+			w.reg.requeue(hs)
+			return
+		}
+		hs = hs[n:]
+		// Uploads that queued meanwhile go next: their agents are waiting, these check-ins not.
+		select {
+		case j := <-w.jobs:
+			w.commitInventories(j)
+		default:
+		}
 	}
 }
