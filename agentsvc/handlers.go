@@ -205,9 +205,9 @@ func (s *Server) enrol(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	th, ch := hashSecret(tokenSecret), hashSecret(secret)
+	th, ch, addr := hashSecret(tokenSecret), hashSecret(secret), remoteIP(c.r)
 	comp, err := s.store.Enrol(ctx, model.Enrolment{TokenID: tokenID, SecretHash: th[:], Hostname: req.Hostname,
-		OSFamily: req.OSFamily, AgentVersion: req.AgentVersion, Address: remoteIP(c.r), CredentialHash: ch[:], Now: s.opts.Now().UTC()})
+		OSFamily: req.OSFamily, AgentVersion: req.AgentVersion, Address: addr, CredentialHash: ch[:], Now: s.opts.Now().UTC()})
 	switch {
 	case errors.Is(err, model.ErrTokenInvalid), errors.Is(err, model.ErrTokenExpired), errors.Is(err, model.ErrTokenUsedUp):
 		return nil, fail(http.StatusUnauthorized, "%v", err)
@@ -216,7 +216,7 @@ func (s *Server) enrol(ctx context.Context, c *call) (any, error) {
 	}
 	s.reg.enrolled(comp)
 	s.stats.enrolments.Add(1)
-	s.log.Info("agent enrolled", "computer", comp.Name, "id", comp.ID, "token", tokenID, "address", remoteIP(c.r))
+	s.log.Info("agent enrolled", "computer", comp.Name, "id", comp.ID, "token", tokenID, "address", addr)
 	return wire.EnrolResponse{ComputerID: comp.ID, Credential: strconv.FormatUint(uint64(comp.ID), 10) + "." + secret}, nil
 }
 
