@@ -45,6 +45,11 @@ type BulletinRow struct {
 	Superseded     bool      `json:"superseded"`
 	Disabled       bool      `json:"disabled"`
 	CVEs           []string  `json:"cves"`
+	// Downloaded counts the bulletin's updates whose package is stored and verified; Staged is
+	// true when that is all of them; Policies counts the policies holding the bulletin.
+	Downloaded int  `json:"downloaded"`
+	Staged     bool `json:"staged"`
+	Policies   int  `json:"policies"`
 }
 
 // BulletinSortColumns maps the sortable columns to SQL; severities sort by rank, not by name.
@@ -63,14 +68,20 @@ var BulletinSortColumns = map[string]string{
 	"superseded":      "b.superseded",
 	"disabled":        "b.disabled",
 	"cves":            "b.cves",
+	"downloaded":      "COALESCE(pk.n, 0)",
+	"staged":          "(b.update_count > 0 AND COALESCE(pk.n, 0) >= b.update_count)",
+	"policies":        "COALESCE(pb.n, 0)",
 }
 
 const bulletinSelect = `SELECT b.id, v.name AS vendor, s.name AS software, b.title, b.description, b.severity,
-	COALESCE(cs.name, '') AS custom_severity, b.released, b.revised, b.update_count, b.superseded, b.disabled, b.cves
+	COALESCE(cs.name, '') AS custom_severity, b.released, b.revised, b.update_count, b.superseded, b.disabled, b.cves,
+	COALESCE(pk.n, 0) AS downloaded, COALESCE(pb.n, 0) AS policies
 	FROM bulletins b
 	JOIN vendors v ON v.id = b.vendor_id
 	JOIN software s ON s.id = b.software_id
-	LEFT JOIN severity_levels cs ON cs.id = b.custom_severity_id`
+	LEFT JOIN severity_levels cs ON cs.id = b.custom_severity_id
+	LEFT JOIN (` + packageCountsSQL + `) pk ON pk.bulletin_id = b.id
+	LEFT JOIN (` + policyCountsSQL + `) pb ON pb.bulletin_id = b.id`
 
 type bulletinScan struct {
 	ID, Vendor, Software, Title, Description, Severity, CustomSeverity string
@@ -78,6 +89,7 @@ type bulletinScan struct {
 	UpdateCount                                                        int
 	Superseded, Disabled                                               bool
 	CVEs                                                               string `gorm:"column:cves"`
+	Downloaded, Policies                                               int
 }
 
 func (b bulletinScan) row() BulletinRow {
@@ -87,7 +99,8 @@ func (b bulletinScan) row() BulletinRow {
 	}
 	return BulletinRow{ID: b.ID, Vendor: b.Vendor, Software: b.Software, Title: b.Title, Description: b.Description,
 		Severity: b.Severity, CustomSeverity: b.CustomSeverity, Released: b.Released, Revised: b.Revised,
-		Updates: b.UpdateCount, Superseded: b.Superseded, Disabled: b.Disabled, CVEs: cves}
+		Updates: b.UpdateCount, Superseded: b.Superseded, Disabled: b.Disabled, CVEs: cves,
+		Downloaded: b.Downloaded, Staged: b.UpdateCount > 0 && b.Downloaded >= b.UpdateCount, Policies: b.Policies}
 }
 
 // Bulletins lists bulletins with one query; the indexes of migration 2 keep it fast on large
@@ -165,7 +178,7 @@ func (s *Store) Bulletins(ctx context.Context, f BulletinFilter) ([]BulletinRow,
 	for sqlRows.Next() {
 		var b bulletinScan
 		err := sqlRows.Scan(&b.ID, &b.Vendor, &b.Software, &b.Title, &b.Description, &b.Severity, &b.CustomSeverity,
-			&b.Released, &b.Revised, &b.UpdateCount, &b.Superseded, &b.Disabled, &b.CVEs)
+			&b.Released, &b.Revised, &b.UpdateCount, &b.Superseded, &b.Disabled, &b.CVEs, &b.Downloaded, &b.Policies)
 		if err != nil {
 			return nil, fmt.Errorf("list bulletins: %w", err)
 		}
