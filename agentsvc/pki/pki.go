@@ -85,13 +85,25 @@ func LoadOrCreateCA(dir string) (*Authority, error) {
 // publishOnce writes data to path only if path does not exist yet, atomically: a hard link of a
 // complete temporary file either creates path or fails because it exists.
 func publishOnce(path string, data []byte) error {
-	tmp := path + ".new"
-	_ = os.Remove(tmp)
-	if err := atomicfile.Write(tmp, data, 0o600); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".new-*")
+	if err != nil {
 		return fmt.Errorf("write CA: %w", err)
 	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(0o600)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write CA: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("publish CA %s: %w", path, err)
 	}
 	return nil
