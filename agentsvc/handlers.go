@@ -164,21 +164,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func decodeStrict(r io.Reader, v any) error {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
+	err := dec.Decode(v)
+	if err == nil {
+		if _, next := dec.Token(); next != io.EOF {
+			err = next
+			if err == nil {
+				err = errors.New("data after the object")
+			}
 		}
-		return fail(http.StatusBadRequest, "invalid JSON body: %v", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return fail(http.StatusBadRequest, "invalid JSON body: data after the object")
+	var mbe *http.MaxBytesError
+	if err == nil || errors.As(err, &mbe) {
+		return err // a body over the limit is a 413, not a 400
 	}
-	return nil
+	return fail(http.StatusBadRequest, "invalid JSON body: %v", err)
 }
 
 func remoteIP(r *http.Request) string {
