@@ -65,7 +65,14 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("POST "+wire.PathCheckin, s.endpoint(true, wire.MaxCheckinBody, s.checkin))
 	mux.Handle("POST "+wire.PathInventory, s.endpoint(true, wire.MaxInventoryBody, s.inventory))
 	mux.Handle("POST "+wire.PathEvents, s.endpoint(true, wire.MaxEventsBody, s.events))
+	for pattern, h := range s.routes {
+		mux.Handle(pattern, h)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Web != nil && !strings.HasPrefix(r.URL.Path, wire.Prefix) {
+			s.opts.Web.ServeHTTP(w, r)
+			return
+		}
 		if r.Method != http.MethodPost && strings.HasPrefix(r.URL.Path, wire.Prefix) {
 			w.Header().Set("Allow", http.MethodPost)
 			s.writeError(w, fail(http.StatusMethodNotAllowed, "%s needs POST", r.URL.Path))
@@ -74,6 +81,26 @@ func (s *Server) handler() http.Handler {
 		s.writeError(w, fail(http.StatusNotFound, "no such endpoint %s; this host speaks %s", r.URL.Path, wire.Prefix))
 	})
 	return mux
+}
+
+// HandleAgent adds a further agent endpoint (such as package downloads) before Start; its
+// handler checks the caller with Authenticate.
+func (s *Server) HandleAgent(pattern string, h http.Handler) {
+	if s.routes == nil {
+		s.routes = map[string]http.Handler{}
+	}
+	s.routes[pattern] = h
+}
+
+// Authenticate checks a request's agent credential, for endpoints added with HandleAgent. It
+// answers false for unknown and revoked computers alike.
+func (s *Server) Authenticate(r *http.Request) (computerID uint, ok bool) {
+	cred, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !found {
+		return 0, false
+	}
+	id, res := s.reg.authenticate(cred)
+	return id, res == authOK
 }
 
 // call is one authenticated (or enrolling) request.

@@ -50,6 +50,9 @@ type Options struct {
 	PollEvery time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Web serves every path outside the agent API on the same port: the administrators' browser
+	// pages. Nil answers those paths with 404.
+	Web http.Handler
 }
 
 func (o Options) withDefaults() Options {
@@ -88,6 +91,8 @@ type Server struct {
 	cfg  atomic.Pointer[hostConfig]
 
 	refreshMu sync.Mutex // one refresh at a time: the poller's or the GUI's
+
+	routes map[string]http.Handler // further agent endpoints, see HandleAgent
 
 	mu         sync.Mutex
 	http       *http.Server

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/cobra"
 	"gopkg.in/natefinch/lumberjack.v2"
 
 	"patchdesk/assets"
@@ -105,4 +106,16 @@ func newLogger(dir, front string) (*slog.Logger, io.Closer, error) {
 		slog.NewJSONHandler(file, &slog.HandlerOptions{Level: slog.LevelInfo}),
 	)
 	return slog.New(h).With("proc", front), file, nil
+}
+
+// withEnv is a command body run with the data dir opened for it (as the CLI) and closed after.
+func withEnv(g *globals, fn func(e *env, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		e, err := openEnv(cmd.Context(), g, "cli")
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		return fn(e, cmd, args)
+	}
 }

@@ -43,7 +43,7 @@ func runGUI(ctx context.Context, g *globals) error {
 		ID: card.Details.ID, Name: card.Details.Name, Version: appVersion(), Build: card.Details.Build,
 		Icon: icon, Migrations: card.Migrations,
 	})
-	h, err := startHost(ctx, g, "gui")
+	h, err := startHost(ctx, g, "gui", hostOptions{})
 	if err != nil {
 		return err
 	}

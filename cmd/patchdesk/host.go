@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"patchdesk/agentsvc"
+	"patchdesk/agentsvc/adminweb"
 	"patchdesk/jobs"
 	"patchdesk/model/datadir"
 	"patchdesk/model/settings"
@@ -18,13 +20,22 @@ type host struct {
 	lock      *datadir.HostLock
 	runner    *jobs.Runner
 	scheduler *jobs.Scheduler
+	listener  *agentsvc.Server
+	// listenErr says why the agent listener is not running (the console still starts).
+	listenErr error
 	stop      context.CancelFunc
+}
+
+// hostOptions are a host's run-time choices.
+type hostOptions struct {
+	// listen replaces the listener.address setting for this run ("127.0.0.1:0" in tests).
+	listen string
 }
 
 // settingsPoll is how soon a host notices settings changed by another process (the CLI).
 const settingsPoll = 5 * time.Second
 
-func startHost(ctx context.Context, g *globals, mode string) (*host, error) {
+func startHost(ctx context.Context, g *globals, mode string, opts hostOptions) (*host, error) {
 	dir, err := datadir.Resolve(g.data)
 	if err != nil {
 		return nil, err
@@ -61,6 +72,14 @@ func startHost(ctx context.Context, g *globals, mode string) (*host, error) {
 		h.Close()
 		return nil, fmt.Errorf("schedule jobs: %w", err)
 	}
+	if err := h.startListener(ctx, opts); err != nil {
+		if mode == "serve" { // a headless host without its listener serves nobody
+			h.Close()
+			return nil, err
+		}
+		h.listenErr = err
+		e.log.Error("agent listener not running", "err", err)
+	}
 	h.scheduler.Start()
 	go h.scheduler.Watch(ctx, e.settings, nil, settingsPoll)
 	go h.firstImport(ctx, v)
@@ -68,8 +87,31 @@ func startHost(ctx context.Context, g *globals, mode string) (*host, error) {
 	return h, nil
 }
 
-// Close stops the jobs, closes the database and releases the data dir.
+// startListener serves agents, and administrators' browser pages, on the listener address.
+func (h *host) startListener(ctx context.Context, opts hostOptions) error {
+	l, err := agentsvc.New(h.store, h.settings, h.dataDir, h.log, agentsvc.Options{
+		Addr: opts.listen,
+		Web:  adminweb.New(h.store, h.log),
+	})
+	if err != nil {
+		return err
+	}
+	if err := l.Start(ctx); err != nil {
+		return err
+	}
+	h.listener = l
+	return nil
+}
+
+// Close stops the listener and the jobs, closes the database and releases the data dir.
 func (h *host) Close() {
+	if h.listener != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := h.listener.Shutdown(ctx); err != nil {
+			h.log.Warn("stop agent listener", "err", err)
+		}
+		cancel()
+	}
 	h.stop()
 	if h.scheduler != nil {
 		if err := h.scheduler.Shutdown(); err != nil {

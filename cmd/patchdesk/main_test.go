@@ -127,7 +127,7 @@ func TestUnknownJobAndFormat(t *testing.T) {
 func TestSecondHostIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	g := &globals{data: dir}
-	h, err := startHost(context.Background(), g, "serve")
+	h, err := startHost(context.Background(), g, "serve", hostOptions{listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func (t *table) write(w io.Writer) error {
 	return tw.Flush()
 }
 
-// emit prints v as indented JSON, or the table.
+// emit prints v as indented JSON, or the table (commands that print their own text pass nil).
 func emit(w io.Writer, g *globals, v any, t *table) error {
 	if g.format == "json" {
 		enc := json.NewEncoder(w)
