@@ -56,7 +56,7 @@ func (m *meter) status() string {
 	if rate > 0 {
 		s += fmt.Sprintf(", %s/s", formatSize(int64(rate)))
 		if left := total - done; left > 0 {
-			s += fmt.Sprintf(", about %s left", (time.Duration(float64(left)/rate*float64(time.Second))).Round(time.Second))
+			s += fmt.Sprintf(", about %s left", (time.Duration(float64(left) / rate * float64(time.Second))).Round(time.Second))
 		}
 	}
 	return s

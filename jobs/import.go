@@ -158,6 +158,9 @@ func Import(ctx context.Context, store *model.Store, src settings.Source, snapsh
 	for name, n := range counts.Map() {
 		run.Add(name, n)
 	}
+	if err := revisePolicies(ctx, store, v, run); err != nil {
+		return res, err
+	}
 	stats, err := store.CatalogCounts(ctx)
 	if err != nil {
 		return res, err

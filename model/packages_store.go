@@ -205,3 +205,15 @@ func (s *Store) TouchAndFindUnused(ctx context.Context, now, cutoff time.Time) (
 	}
 	return use, nil
 }
+
+// RequeuePackages queues packages for download again (the integrity job's repair), fetching
+// them even when a file is in place.
+func (s *Store) RequeuePackages(ctx context.Context, updateIDs []string) error {
+	err := s.DB.WithContext(ctx).Model(&Package{}).Where("update_id IN ?", updateIDs).Updates(map[string]any{
+		"state": PackageWanted, "force": true, "attempts": 0, "error": "",
+	}).Error
+	if err != nil {
+		return fmt.Errorf("queue packages again: %w", err)
+	}
+	return nil
+}

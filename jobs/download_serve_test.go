@@ -1,0 +1,57 @@
+package jobs
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestPackageHandler(t *testing.T) {
+	good, bad := payload(1, 100_000), payload(2, 50_000)
+	f := newPackageFixture(t, map[string][]byte{"/g.msi": good, "/b.msi": bad},
+		bulletin("G", update("G/u1", "/g.msi", "g.msi", good)),
+		bulletin("Q", update("Q/u1", "/b.msi", "b.msi", payload(3, 50_000))))
+	f.request(t, false, "G", "Q")
+	f.downloader().Run(context.Background(), nil) // Q is quarantined: an error is expected
+	auth := func(r *http.Request) (uint, bool) { return 7, r.Header.Get("Authorization") == "Bearer agent" }
+	srv := httptest.NewServer(PackageHandler(f.store, auth, quiet))
+	defer srv.Close()
+
+	tests := []struct {
+		name, path, auth, rng string
+		want                  int
+		body                  []byte
+	}{
+		{"whole package", sum(good), "Bearer agent", "", http.StatusOK, good},
+		{"range", sum(good), "Bearer agent", "bytes=1000-1999", http.StatusPartialContent, good[1000:2000]},
+		{"no credential", sum(good), "", "", http.StatusUnauthorized, nil},
+		{"quarantined file is never served", sum(bad), "Bearer agent", "", http.StatusNotFound, nil},
+		{"the catalog's hash of the quarantined update", sum(payload(3, 50_000)), "Bearer agent", "", http.StatusNotFound, nil},
+		{"not a hash", "../../etc/passwd", "Bearer agent", "", http.StatusBadRequest, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+PackagePath+tc.path, nil)
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			if tc.rng != "" {
+				req.Header.Set("Range", tc.rng)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.want {
+				t.Fatalf("GET %s: %s (%s), want %d", tc.path, resp.Status, body, tc.want)
+			}
+			if tc.body != nil && string(body) != string(tc.body) {
+				t.Fatalf("GET %s: %d bytes that are not the package", tc.path, len(body))
+			}
+		})
+	}
+}
