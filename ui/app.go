@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"runtime"
 	"time"
@@ -32,8 +33,19 @@ type Host struct {
 	Actor     string // who changes things, for the audit trail
 	Version   string
 	Now       func() time.Time // the clock screens show times against; nil for the real one
+	// Listener is the running agent listener, nil when it is not running (ListenerErr says why).
+	Listener    Listener
+	ListenerErr error
 	// CatalogOffer reads what the import locations offer (Import Patch Data > Update list).
 	CatalogOffer func(ctx context.Context) (model.CatalogOffer, error)
+}
+
+// Listener is the part of the agent listener the console uses.
+type Listener interface {
+	Addr() net.Addr
+	CAFingerprint() string
+	// Refresh applies administrators' changes to computers now rather than at the next poll.
+	Refresh(ctx context.Context) error
 }
 
 // Scheduler is the part of the job scheduler the console uses.

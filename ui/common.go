@@ -38,7 +38,8 @@ func screenHeader(title, subtitle string, actions ...fyne.CanvasObject) fyne.Can
 		s.Wrapping = fyne.TextWrapWord
 		left.Add(s)
 	}
-	return container.NewBorder(nil, widget.NewSeparator(), nil, container.NewHBox(actions...), left)
+	// The VBox keeps the buttons at their own height instead of the title block's.
+	return container.NewBorder(nil, widget.NewSeparator(), nil, container.NewVBox(container.NewHBox(actions...)), left)
 }
 
 func showError(w fyne.Window, err error) {

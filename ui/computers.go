@@ -1,15 +1,302 @@
 package ui
 
 import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"patchdesk/model"
+	"patchdesk/model/inventory"
 )
 
-// newComputersScreen lists the managed computers and their inventory.
-func newComputersScreen(ui *App) *staticScreen {
-	return &staticScreen{name: "Computers", symbol: theme.ComputerIcon(), root: container.NewBorder(
-		screenHeader("Computers", "Every PC that runs patchagent: its OS, last check-in and missing updates."), nil, nil, nil,
-		emptyState(theme.ComputerIcon(), "No computers yet",
-			"Computers appear here when their agent enrols with this host and sends its inventory. The agent listener and enrolment tokens are not in this version yet."),
-	)}
+// offlineAfter is how long without a check-in makes a computer offline: two missed check-ins
+// at the listener's default interval of 10 minutes.
+const offlineAfter = 20 * time.Minute
+
+// computersScreen lists the computers whose agents enrolled, with a detail view (inventory,
+// events) and the actions Run scan now, Revoke and Delete.
+type computersScreen struct {
+	ui    *App
+	root  *fyne.Container
+	list  fyne.CanvasObject
+	empty fyne.CanvasObject
+
+	search *widget.Entry
+	count  *widget.Label
+	table  *widget.Table
+	detail *fyne.Container
+
+	rows     []model.Computer
+	selected uint
+	now      time.Time
+}
+
+type computerColumn struct {
+	title string
+	width float32
+	value func(c model.Computer, now time.Time) string
+}
+
+var computerColumns = []computerColumn{
+	{"Name", 170, func(c model.Computer, _ time.Time) string { return c.Name }},
+	{"OS", 230, func(c model.Computer, _ time.Time) string { return c.OSName }},
+	{"Build", 100, func(c model.Computer, _ time.Time) string { return osBuild(c) }},
+	{"IP", 120, func(c model.Computer, _ time.Time) string { return c.LastAddress }},
+	{"Last check-in", 120, func(c model.Computer, now time.Time) string { return agoPtr(c.LastCheckinAt, now) }},
+	{"Last inventory", 120, func(c model.Computer, now time.Time) string { return agoPtr(c.LastInventoryAt, now) }},
+	{"Agent", 90, func(c model.Computer, _ time.Time) string { return c.AgentVersion }},
+	{"State", 90, func(c model.Computer, now time.Time) string { return computerState(c, now) }},
+}
+
+func osBuild(c model.Computer) string {
+	if c.OSBuild == 0 {
+		return c.OSVersion
+	}
+	return fmt.Sprintf("%d.%d", c.OSBuild, c.OSUBR)
+}
+
+func agoPtr(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	return ago(*t, now)
+}
+
+func computerState(c model.Computer, now time.Time) string {
+	switch {
+	case c.Revoked:
+		return "revoked"
+	case c.LastCheckinAt == nil || now.Sub(*c.LastCheckinAt) > offlineAfter:
+		return "offline"
+	}
+	return "online"
+}
+
+func newComputersScreen(ui *App) *computersScreen {
+	s := &computersScreen{ui: ui, search: widget.NewEntry(), count: widget.NewLabel(""), detail: container.NewStack()}
+	s.search.SetPlaceHolder("Search computer names")
+	s.search.OnChanged = func(string) { ui.background(s.reload) }
+	s.table = widget.NewTable(
+		func() (int, int) { return len(s.rows), len(computerColumns) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(computerColumns[id.Col].value(s.rows[id.Row], s.now))
+		},
+	)
+	s.table.ShowHeaderRow = true
+	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		l := o.(*widget.Label)
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		l.SetText(computerColumns[id.Col].title)
+	}
+	for i, c := range computerColumns {
+		s.table.SetColumnWidth(i, c.width)
+	}
+	s.table.OnSelected = func(id widget.TableCellID) {
+		if id.Row >= 0 && id.Row < len(s.rows) {
+			s.selected = s.rows[id.Row].ID
+			c := s.rows[id.Row]
+			ui.background(func() { s.loadDetail(c) })
+		}
+	}
+	add := widget.NewButtonWithIcon("Add computers", theme.ContentAddIcon(), s.addComputers)
+	add.Importance = widget.HighImportance
+	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), func() { ui.background(s.reload) })
+	s.count.TextStyle = fyne.TextStyle{Bold: true}
+	s.detail.Objects = []fyne.CanvasObject{widget.NewLabel("Select a computer to see its inventory and events.")}
+	split := container.NewVSplit(s.table, s.detail)
+	split.Offset = 0.55
+	s.list = container.NewBorder(container.NewBorder(nil, nil, nil, s.count, s.search), nil, nil, nil, split)
+	addFirst := widget.NewButtonWithIcon("Add computers", theme.ContentAddIcon(), s.addComputers)
+	addFirst.Importance = widget.HighImportance
+	s.empty = emptyState(theme.ComputerIcon(), "No computers yet",
+		"A computer appears here when patchagent on it enrols with this host. Create an enrolment token and run the command it gives on each PC.",
+		addFirst)
+	s.root = container.NewBorder(
+		screenHeader("Computers", "Every PC that runs patchagent: its OS, last check-in and inventory.", add, refresh), nil, nil, nil, s.empty)
+	return s
+}
+
+func (s *computersScreen) title() string              { return "Computers" }
+func (s *computersScreen) icon() fyne.Resource        { return theme.ComputerIcon() }
+func (s *computersScreen) content() fyne.CanvasObject { return s.root }
+
+type computersData struct {
+	rows  []model.Computer
+	total int
+	now   time.Time
+}
+
+func (s *computersScreen) reload() {
+	ctx := context.Background()
+	var name string
+	fyne.DoAndWait(func() { name = s.search.Text })
+	all, err := s.ui.host.Store.Computers(ctx, model.ComputerQuery{})
+	if err != nil {
+		s.ui.host.Log.Error("load computers", "err", err)
+		return
+	}
+	d := computersData{total: len(all), now: s.ui.host.Now()}
+	for _, c := range all {
+		if name == "" || strings.Contains(strings.ToLower(c.Name), strings.ToLower(name)) {
+			d.rows = append(d.rows, c.Computer)
+		}
+	}
+	fyne.Do(func() { s.apply(d) })
+}
+
+func (s *computersScreen) apply(d computersData) {
+	want := s.list
+	if d.total == 0 {
+		want = s.empty
+	}
+	if s.root.Objects[0] != want {
+		s.root.Objects[0] = want
+		s.root.Refresh()
+	}
+	s.rows, s.now = d.rows, d.now
+	s.count.SetText(fmt.Sprintf("%d of %d computers", len(d.rows), d.total))
+	s.list.Refresh() // the count's width changed: lay the bar out again
+	s.table.Refresh()
+}
+
+// loadDetail reads one computer's inventory and events off the UI thread.
+func (s *computersScreen) loadDetail(c model.Computer) {
+	ctx := context.Background()
+	full, err := s.ui.host.Store.FindComputer(ctx, fmt.Sprint(c.ID))
+	var inv inventory.Inventory
+	var hasInv bool
+	if err == nil {
+		inv, hasInv, err = full.DecodeInventory()
+	}
+	var events []model.AgentEvent
+	if err == nil {
+		events, err = s.ui.host.Store.AgentEvents(ctx, c.ID, 200)
+	}
+	fyne.Do(func() {
+		if err != nil {
+			showError(s.ui.win, err)
+			return
+		}
+		s.showDetail(c, inv, hasInv, events)
+	})
+}
+
+func (s *computersScreen) showDetail(c model.Computer, inv inventory.Inventory, hasInv bool, events []model.AgentEvent) {
+	scan := widget.NewButtonWithIcon("Run scan now", theme.SearchIcon(), func() {
+		s.act(c, "scan", func(ctx context.Context) error { return s.ui.host.Store.RequestScan(ctx, s.ui.host.Actor, c.ID) })
+	})
+	revoke := widget.NewButtonWithIcon("Revoke", theme.CancelIcon(), func() {
+		dialog.ShowConfirm("Revoke "+c.Name, "The agent's calls are refused from now on; it must enrol with a new token to come back.", func(ok bool) {
+			if ok {
+				s.act(c, "revoke", func(ctx context.Context) error { return s.ui.host.Store.RevokeComputer(ctx, s.ui.host.Actor, c.ID) })
+			}
+		}, s.ui.win)
+	})
+	del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() {
+		dialog.ShowConfirm("Delete "+c.Name, "The computer and its inventory are deleted; its agent must enrol again.", func(ok bool) {
+			if ok {
+				s.selected = 0
+				s.act(c, "delete", func(ctx context.Context) error { return s.ui.host.Store.DeleteComputer(ctx, s.ui.host.Actor, c.ID) })
+			}
+		}, s.ui.win)
+	})
+	if c.Revoked {
+		revoke.Disable()
+		scan.Disable()
+	}
+	title := widget.NewLabelWithStyle(fmt.Sprintf("%s  ·  %s %s  ·  %s", c.Name, c.OSName, osBuild(c), computerState(c, s.now)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	tabs := container.NewAppTabs(
+		container.NewTabItem("Inventory", inventoryView(inv, hasInv)),
+		container.NewTabItem(fmt.Sprintf("Events (%d)", len(events)), eventsView(events)),
+	)
+	s.detail.Objects = []fyne.CanvasObject{container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(scan, revoke, del), title), nil, nil, nil, tabs)}
+	s.detail.Refresh()
+}
+
+// act applies an action and tells the running listener at once rather than within its poll.
+func (s *computersScreen) act(c model.Computer, what string, op func(context.Context) error) {
+	ctx := context.Background()
+	if err := op(ctx); err != nil {
+		showError(s.ui.win, fmt.Errorf("%s %s: %w", what, c.Name, err))
+		return
+	}
+	if l := s.ui.host.Listener; l != nil {
+		if err := l.Refresh(ctx); err != nil {
+			s.ui.host.Log.Warn("refresh listener after "+what, "err", err)
+		}
+	}
+	if what == "delete" {
+		s.detail.Objects = []fyne.CanvasObject{widget.NewLabel(c.Name + " was deleted.")}
+		s.detail.Refresh()
+	}
+	s.ui.background(s.reload)
+}
+
+func inventoryView(inv inventory.Inventory, ok bool) fyne.CanvasObject {
+	if !ok {
+		return widget.NewLabel("The agent has not sent an inventory yet.")
+	}
+	facts := widget.NewForm(
+		widget.NewFormItem("Host", widget.NewLabel(strings.Trim(inv.Hostname+"."+inv.Domain, "."))),
+		widget.NewFormItem("OS", widget.NewLabel(strings.TrimSpace(fmt.Sprintf("%s %s %s (%s)", inv.OS.Name, inv.OS.DisplayVersion, inv.OS.FullBuild(), inv.OS.Arch)))),
+		widget.NewFormItem("Addresses", wrapped(strings.Join(append(slices.Clone(inv.IPs), inv.MACs...), "  "))),
+		widget.NewFormItem("Languages", widget.NewLabel(strings.Join(inv.Languages, ", "))),
+		widget.NewFormItem("Restart pending", widget.NewLabel(fmt.Sprint(inv.RebootNeeded))),
+		widget.NewFormItem(fmt.Sprintf("Updates (%d)", len(inv.KBs)), wrapped(strings.Join(inv.KBs, "  "))),
+	)
+	sw := inv.Software
+	cols := []struct {
+		title string
+		width float32
+		value func(inventory.Software) string
+	}{
+		{"Software", 300, func(x inventory.Software) string { return x.Name }},
+		{"Version", 130, func(x inventory.Software) string { return x.Version }},
+		{"Publisher", 200, func(x inventory.Software) string { return x.Publisher }},
+		{"Installed", 100, func(x inventory.Software) string { return x.InstallDate }},
+		{"Product code", 300, func(x inventory.Software) string { return x.ProductCode }},
+	}
+	t := widget.NewTable(
+		func() (int, int) { return len(sw), len(cols) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(cols[id.Col].value(sw[id.Row]))
+		},
+	)
+	t.ShowHeaderRow = true
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cols[id.Col].title) }
+	for i, c := range cols {
+		t.SetColumnWidth(i, c.width)
+	}
+	split := container.NewHSplit(container.NewVScroll(facts), t)
+	split.Offset = 0.35
+	return split
+}
+
+func eventsView(events []model.AgentEvent) fyne.CanvasObject {
+	if len(events) == 0 {
+		return widget.NewLabel("No events from this agent.")
+	}
+	var lines []string
+	for _, e := range events {
+		lines = append(lines, fmt.Sprintf("%s  %-7s %s  %s", e.At.Local().Format(time.DateTime), e.Severity, e.Kind, e.Message))
+	}
+	return container.NewVScroll(wrapped(strings.Join(lines, "\n")))
 }

@@ -23,22 +23,25 @@ type dashboardScreen struct {
 	jobs     *widget.Label
 	failures *widget.Label
 	catalog  *widget.Label
+	agents   *widget.Label
 }
 
 type dashboardData struct {
-	catalog  model.CatalogStats
-	last     map[string]model.JobRun
-	nextJob  string
-	nextRun  time.Time
-	failures []model.JobRun
-	now      time.Time
+	catalog   model.CatalogStats
+	computers []model.ComputerView
+	last      map[string]model.JobRun
+	nextJob   string
+	nextRun   time.Time
+	failures  []model.JobRun
+	now       time.Time
 }
 
 func newDashboard(ui *App) *dashboardScreen {
 	s := &dashboardScreen{ui: ui,
 		host: widget.NewLabel(""), jobs: widget.NewLabel(""), failures: widget.NewLabel(""), catalog: widget.NewLabel(""),
+		agents: widget.NewLabel(""),
 	}
-	for _, l := range []*widget.Label{s.host, s.jobs, s.failures, s.catalog} {
+	for _, l := range []*widget.Label{s.host, s.jobs, s.failures, s.catalog, s.agents} {
 		l.Wrapping = fyne.TextWrapWord
 	}
 	openJobs := widget.NewButtonWithIcon("Jobs", theme.MediaPlayIcon(), func() { ui.ShowScreen("Jobs") })
@@ -47,8 +50,8 @@ func newDashboard(ui *App) *dashboardScreen {
 		widget.NewCard("Host", "This desktop is the site's patch server", s.host),
 		widget.NewCard("Server jobs", "", container.NewBorder(nil, container.NewHBox(openJobs, openSettings), nil, nil, s.jobs)),
 		widget.NewCard("Recent job failures", "Last 7 days", s.failures),
-		widget.NewCard("Compliance", "", emptyNote("Compliance charts need a catalog and computers that report their inventory; neither is in this version yet.")),
-		widget.NewCard("Software bulletins", "", container.NewBorder(nil, widget.NewButtonWithIcon("Remediation Center", theme.WarningIcon(), func() { ui.ShowScreen("Remediation Center") }), nil, nil, s.catalog)),
+		widget.NewCard("Computers", "", container.NewBorder(nil, container.NewHBox(widget.NewButtonWithIcon("Computers", theme.ComputerIcon(), func() { ui.ShowScreen("Computers") })), nil, nil, s.agents)),
+		widget.NewCard("Software bulletins", "", container.NewBorder(nil, container.NewHBox(widget.NewButtonWithIcon("Remediation Center", theme.WarningIcon(), func() { ui.ShowScreen("Remediation Center") })), nil, nil, s.catalog)),
 	)
 	s.root = container.NewBorder(screenHeader("Dashboard", "Windows compliance and the state of this host."), nil, nil, nil, container.NewVScroll(grid))
 	return s
@@ -70,7 +73,9 @@ func (s *dashboardScreen) reload() {
 	d := dashboardData{now: s.ui.host.Now()}
 	var err error
 	if d.last, err = h.Store.LastJobRuns(ctx); err == nil {
-		d.catalog, err = h.Store.CatalogCounts(ctx)
+		if d.catalog, err = h.Store.CatalogCounts(ctx); err == nil {
+			d.computers, err = h.Store.Computers(ctx, model.ComputerQuery{})
+		}
 	}
 	var recent []model.JobRun
 	if err == nil {
@@ -95,7 +100,28 @@ func (s *dashboardScreen) reload() {
 
 func (s *dashboardScreen) apply(d dashboardData) {
 	h := s.ui.host
-	s.host.SetText(fmt.Sprintf("PatchDesk %s\nData dir: %s\nDatabase: %s (SQLite)\nAgent listener: not in this version yet", h.Version, h.DataDir, h.Store.Path))
+	listener := "not running"
+	switch {
+	case h.Listener != nil:
+		listener = fmt.Sprintf("https://%s (CA %s…)", h.Listener.Addr(), h.Listener.CAFingerprint()[:16])
+	case h.ListenerErr != nil:
+		listener = "not running: " + h.ListenerErr.Error()
+	}
+	s.host.SetText(fmt.Sprintf("PatchDesk %s\nData dir: %s\nDatabase: %s (SQLite)\nAgent listener: %s", h.Version, h.DataDir, h.Store.Path, listener))
+	online, revoked := 0, 0
+	for _, c := range d.computers {
+		switch computerState(c.Computer, d.now) {
+		case "online":
+			online++
+		case "revoked":
+			revoked++
+		}
+	}
+	if len(d.computers) == 0 {
+		s.agents.SetText("No computers have enrolled yet. Add computers creates the token and the command to run on each PC.")
+	} else {
+		s.agents.SetText(fmt.Sprintf("%d computers enrolled: %d online, %d offline, %d revoked.", len(d.computers), online, len(d.computers)-online-revoked, revoked))
+	}
 	jobsText := fmt.Sprintf("Jobs registered: %d.", len(h.Runner.Jobs()))
 	if d.nextJob != "" {
 		jobsText += fmt.Sprintf("\nNext: %s at %s (%s).", d.nextJob, d.nextRun.Local().Format("Mon 15:04"), until(d.nextRun, d.now))

@@ -50,13 +50,17 @@ func runGUI(ctx context.Context, g *globals) error {
 	defer h.Close()
 	a := app.NewWithID(card.Details.ID)
 	a.SetIcon(icon)
-	console := ui.New(a, ui.Host{
+	uh := ui.Host{
 		DataDir: h.dataDir, Store: h.store, Settings: h.settings, Runner: h.runner, Scheduler: h.scheduler,
-		Log: h.log, Actor: h.actor(), Version: appVersion(),
+		Log: h.log, Actor: h.actor(), Version: appVersion(), ListenerErr: h.listenErr,
 		CatalogOffer: func(ctx context.Context) (model.CatalogOffer, error) {
 			return jobs.OfferedBy(ctx, h.settings, assets.Catalog(), nil, nil)
 		},
-	})
+	}
+	if h.listener != nil { // a nil *Server in the interface would not read as nil
+		uh.Listener = h.listener
+	}
+	console := ui.New(a, uh)
 	console.SetupTray(icon)
 	console.Window().SetMaster()
 	console.Window().ShowAndRun()
