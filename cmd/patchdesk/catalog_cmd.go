@@ -85,12 +85,7 @@ func updatesCmd(g *globals) *cobra.Command {
 		Use:   "updates BULLETIN",
 		Short: "List a bulletin's software updates",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			rows, err := e.store.BulletinUpdates(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -107,28 +102,18 @@ func updatesCmd(g *globals) *cobra.Command {
 				rows = []model.UpdateRow{}
 			}
 			return emit(cmd.OutOrStdout(), g, rows, t)
-		},
+		}),
 	}
 }
 
 // bulletinCmd holds the Remediation Center's actions on bulletins.
 func bulletinCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bulletin", Short: "Act on software bulletins: custom severity, disable, enable, export"}
-	withStore := func(fn func(e *env, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			return fn(e, cmd, args)
-		}
-	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "severity BULLETIN... LEVEL",
 		Short: "Assign a custom severity level to bulletins (LEVEL none clears it)",
 		Args:  cobra.MinimumNArgs(2),
-		RunE: withStore(func(e *env, cmd *cobra.Command, args []string) error {
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			level := args[len(args)-1]
 			if strings.EqualFold(level, "none") {
 				level = ""
@@ -148,7 +133,7 @@ func bulletinCmd(g *globals) *cobra.Command {
 			Use:   action.use + " BULLETIN...",
 			Short: action.short,
 			Args:  cobra.MinimumNArgs(1),
-			RunE: withStore(func(e *env, cmd *cobra.Command, args []string) error {
+			RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 				return e.store.SetBulletinsDisabled(cmd.Context(), e.actor(), args, action.disabled)
 			}),
 		})
@@ -158,7 +143,7 @@ func bulletinCmd(g *globals) *cobra.Command {
 		Use:   "export BULLETIN... --out FILE.xml",
 		Short: "Export bulletin information to an XML file",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: withStore(func(e *env, cmd *cobra.Command, args []string) error {
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			var buf strings.Builder
 			if err := e.store.ExportBulletins(cmd.Context(), &buf, args); err != nil {
 				return err
@@ -181,12 +166,7 @@ func catalogCmd(g *globals) *cobra.Command {
 		Use:   "sources",
 		Short: "List the vendors, software and languages the imported sources offer",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			offer, err := e.store.CatalogOffered(cmd.Context())
 			if err != nil {
 				return err
@@ -202,7 +182,7 @@ func catalogCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "\nLanguages: %s\n", strings.Join(offer.Languages, ", "))
 			}
 			return nil
-		},
+		}),
 	})
 	return cmd
 }

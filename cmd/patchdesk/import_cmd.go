@@ -20,15 +20,11 @@ func importCmd(g *globals) *cobra.Command {
 			"instead: PatchDesk catalogs (folders, index.json files, https URLs), MSRC CVRF documents and\n" +
 			"winget manifests. The catalog is written in one transaction: a failed import changes nothing.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			var res jobs.ImportResult
 			job := jobs.ImportJobFor(e.store, e.settings, assets.Catalog(), e.log, req)
 			job.Run = func(ctx context.Context, run *jobs.Run) error {
+				var err error
 				res, err = jobs.Import(ctx, e.store, e.settings, assets.Catalog(), e.log, req, run)
 				return err
 			}
@@ -46,7 +42,7 @@ func importCmd(g *globals) *cobra.Command {
 					res.SourcesRead, res.SourcesUnchanged, res.SourcesRemoved, strings.Join(res.Locations, ", "), res.Seconds)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringArrayVar(&req.Sources, "source", nil, "import from this folder, file or URL instead of the configured locations (repeatable)")
 	cmd.Flags().BoolVar(&req.Full, "full", false, "re-read every source even when incremental import is on")

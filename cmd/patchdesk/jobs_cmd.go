@@ -96,12 +96,7 @@ func jobCmd(g *globals) *cobra.Command {
 		Use:   "run NAME",
 		Short: "Run a job now, in this process, and record the run in the job history",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			run, jobErr := e.newRunner().Run(cmd.Context(), args[0], "cli")
 			if run.ID == 0 {
 				return jobErr // never started: unknown job, already running, database error
@@ -119,19 +114,14 @@ func jobCmd(g *globals) *cobra.Command {
 				return fmt.Errorf("job %s failed: %w", run.Job, jobErr)
 			}
 			return nil
-		},
+		}),
 	})
 	var limit int
 	history := &cobra.Command{
 		Use:   "history [NAME]",
 		Short: "List recent job runs, newest first",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			name := ""
 			if len(args) == 1 {
 				if _, err := e.newRunner().Lookup(args[0]); err != nil {
@@ -150,7 +140,7 @@ func jobCmd(g *globals) *cobra.Command {
 				t.add(r.ID, r.Job, r.StartedAt.Local().Format(time.DateTime), r.Trigger, r.Outcome, r.Message)
 			}
 			return emit(cmd.OutOrStdout(), g, out, t)
-		},
+		}),
 	}
 	history.Flags().IntVar(&limit, "limit", 50, "how many runs to list")
 	cmd.AddCommand(history)

@@ -30,12 +30,7 @@ func settingsCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show [KEY]...",
 		Short: "Show settings with their defaults (all, or the keys given)",
-		RunE: func(cmd *cobra.Command, keys []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, keys []string) error {
 			v, err := e.settings.Load(cmd.Context())
 			if err != nil {
 				return err
@@ -76,7 +71,7 @@ func settingsCmd(g *globals) *cobra.Command {
 				t.add(d.Key, display(v, d), defText, acts)
 			}
 			return emit(cmd.OutOrStdout(), g, out, t)
-		},
+		}),
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "set KEY VALUE [KEY VALUE]...",

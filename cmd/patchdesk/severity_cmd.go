@@ -11,12 +11,7 @@ func severityCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "severity", Short: "Manage custom severity levels"}
 	// each wraps a store operation with the data dir opened and the list printed afterwards.
 	op := func(use, short string, args cobra.PositionalArgs, fn func(e *env, cmd *cobra.Command, args []string) error) *cobra.Command {
-		return &cobra.Command{Use: use, Short: short, Args: args, RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		return &cobra.Command{Use: use, Short: short, Args: args, RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			if fn != nil {
 				if err := fn(e, cmd, args); err != nil {
 					return err
@@ -38,7 +33,7 @@ func severityCmd(g *globals) *cobra.Command {
 				t.add(i+1, l.Name)
 			}
 			return emit(cmd.OutOrStdout(), g, out, t)
-		}}
+		})}
 	}
 	cmd.AddCommand(
 		op("list", "List custom severity levels in order", cobra.NoArgs, nil),
