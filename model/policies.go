@@ -139,3 +139,10 @@ func RunText(run, sched string) string {
 	}
 	return "agent default"
 }
+
+// Check validates the input as creating a policy would, for forms that report problems
+// before saving.
+func (in PolicyInput) Check() error {
+	_, err := in.normalize()
+	return err
+}

@@ -37,6 +37,7 @@ type remediationScreen struct {
 	current string // the row last tapped
 	// generation drops results of a query that a newer one has overtaken.
 	generation int
+	downloads  *downloads
 }
 
 // bulletinColumn is one column of the bulletin table.
@@ -47,7 +48,7 @@ type bulletinColumn struct {
 	value func(model.BulletinRow) string
 }
 
-// notYet marks columns whose data come with later features (downloads, policies, agents).
+// notYet marks columns whose data come with later features (compliance from agents).
 const notYet = "—"
 
 var bulletinColumns = []bulletinColumn{
@@ -55,10 +56,10 @@ var bulletinColumns = []bulletinColumn{
 	{"Bulletin", "id", 280, func(b model.BulletinRow) string { return b.ID }},
 	{"Severity", "severity", 100, func(b model.BulletinRow) string { return b.Severity }},
 	{"Custom Severity", "custom_severity", 130, func(b model.BulletinRow) string { return b.CustomSeverity }},
-	{"Staged", "", 70, func(model.BulletinRow) string { return notYet }},
-	{"Policies", "", 70, func(model.BulletinRow) string { return notYet }},
+	{"Staged", "staged", 70, func(b model.BulletinRow) string { return yesNo(b.Staged) }},
+	{"Policies", "policies", 70, func(b model.BulletinRow) string { return fmt.Sprint(b.Policies) }},
 	{"Updates", "updates", 75, func(b model.BulletinRow) string { return fmt.Sprint(b.Updates) }},
-	{"Downloaded", "", 95, func(model.BulletinRow) string { return notYet }},
+	{"Downloaded", "downloaded", 95, func(b model.BulletinRow) string { return fmt.Sprint(b.Downloaded) }},
 	{"Released", "released", 100, func(b model.BulletinRow) string { return day(b.Released) }},
 	{"Revised", "revised", 100, func(b model.BulletinRow) string { return day(b.Revised) }},
 	{"Vendor", "vendor", 150, func(b model.BulletinRow) string { return b.Vendor }},
@@ -67,6 +68,13 @@ var bulletinColumns = []bulletinColumn{
 	{"Installed", "", 80, func(model.BulletinRow) string { return notYet }},
 	{"Not installed", "", 100, func(model.BulletinRow) string { return notYet }},
 	{"Description", "description", 420, func(b model.BulletinRow) string { return b.Title }},
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
 }
 
 func day(t time.Time) string {
@@ -96,6 +104,7 @@ const (
 
 func newRemediationScreen(ui *App) *remediationScreen {
 	s := &remediationScreen{ui: ui, checked: map[string]bool{}, count: widget.NewLabel("")}
+	s.downloads = newDownloads(ui, s.reload)
 	s.filter = model.BulletinFilter{Sort: "released", Desc: true}
 	s.search = widget.NewEntry()
 	s.search.SetPlaceHolder("Search bulletins, titles, CVEs")
@@ -127,7 +136,7 @@ func newRemediationScreen(ui *App) *remediationScreen {
 	dates := container.NewHBox(container.NewGridWrap(dateSize, s.from), container.NewGridWrap(dateSize, s.to))
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(s.vendor, s.severity, s.custom, dates, s.hideSuperseded), s.search)
 	toolbar := container.NewHBox(s.actionButtons()...)
-	note := widget.NewLabel("Staged, Policies and Downloaded fill in with package downloads and distribution; Applicable, Installed and Not installed once agents report their inventory.")
+	note := widget.NewLabel("Staged means every update's package is downloaded. Applicable, Installed and Not installed fill in once agents report their inventory.")
 	note.Truncation = fyne.TextTruncateEllipsis
 	note.SizeName = theme.SizeNameCaptionText
 	s.count.TextStyle = fyne.TextStyle{Bold: true}

@@ -20,10 +20,6 @@ import (
 // laterActions are the guide's Remediation Center actions whose features come later; they are
 // shown, disabled, with what brings them, rather than hidden or faked.
 var laterActions = []struct{ name, with string }{
-	{"Download Packages", "package downloads"},
-	{"Recreate Packages", "package downloads"},
-	{"Distribute Packages", "the Distribute Software Updates wizard"},
-	{"View Policies", "software update policies"},
 	{"View Targeted Computers", "computer targets"},
 }
 
@@ -35,16 +31,33 @@ func (s *remediationScreen) actionButtons() []fyne.CanvasObject {
 		menu := fyne.NewMenu("", s.severityItems()...)
 		widget.ShowPopUpMenuAtRelativePosition(menu, s.ui.win.Canvas(), fyne.NewPos(0, severity.Size().Height), severity)
 	})
-	disable := widget.NewButtonWithIcon("Disable", theme.CancelIcon(), func() { s.setDisabled(true) })
-	enable := widget.NewButtonWithIcon("Enable", theme.ConfirmIcon(), func() { s.setDisabled(false) })
-	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), s.export)
+	download := widget.NewButtonWithIcon("Download Packages", theme.DownloadIcon(), func() { s.download(false) })
+	distribute := widget.NewButtonWithIcon("Distribute Packages", theme.MailSendIcon(), s.distribute)
+	// The less frequent actions wait behind More so the toolbar fits a 1280-pixel window.
 	var more *widget.Button
 	more = widget.NewButtonWithIcon("More", theme.MoreHorizontalIcon(), func() {
-		menu := fyne.NewMenu("", laterItems()...)
+		items := []*fyne.MenuItem{
+			fyne.NewMenuItem("Disable", func() { s.setDisabled(true) }),
+			fyne.NewMenuItem("Enable", func() { s.setDisabled(false) }),
+			fyne.NewMenuItem("Export…", s.export),
+			fyne.NewMenuItemSeparator(),
+		}
+		items = append(items, s.packageItems()...)
+		menu := fyne.NewMenu("", append(items, laterItems()...)...)
 		widget.ShowPopUpMenuAtRelativePosition(menu, s.ui.win.Canvas(), fyne.NewPos(0, more.Size().Height), more)
 	})
-	s.actions = []*widget.Button{props, updates, severity, disable, enable, export}
-	return []fyne.CanvasObject{props, updates, severity, disable, enable, export, more}
+	s.actions = []*widget.Button{props, updates, severity, download, distribute, more}
+	return []fyne.CanvasObject{props, updates, severity, download, distribute, more}
+}
+
+// packageItems are the download and distribution actions (guide Table 7-2).
+func (s *remediationScreen) packageItems() []*fyne.MenuItem {
+	return []*fyne.MenuItem{
+		fyne.NewMenuItem("Download Packages", func() { s.download(false) }),
+		fyne.NewMenuItem("Recreate Packages", func() { s.download(true) }),
+		fyne.NewMenuItem("Distribute Packages…", s.distribute),
+		fyne.NewMenuItem("View Policies", s.viewPolicies),
+	}
 }
 
 func laterItems() []*fyne.MenuItem {
@@ -70,6 +83,7 @@ func (s *remediationScreen) menuItems() []*fyne.MenuItem {
 		fyne.NewMenuItem("Export…", s.export),
 		fyne.NewMenuItemSeparator(),
 	}
+	items = append(items, s.packageItems()...)
 	return append(items, laterItems()...)
 }
 
@@ -316,4 +330,44 @@ func auditList(entries []model.AuditEntry) fyne.CanvasObject {
 		lines = append(lines, line)
 	}
 	return container.NewVScroll(wrapped(strings.Join(lines, "\n")))
+}
+
+// download queues the chosen bulletins' packages (all of them again with recreate: Recreate
+// Packages) and runs the download job with the status dialog.
+func (s *remediationScreen) download(recreate bool) {
+	ids := s.chosen()
+	if len(ids) == 0 {
+		return
+	}
+	res, err := s.ui.host.Store.RequestPackages(context.Background(), s.ui.host.Actor, ids, recreate)
+	if err != nil {
+		showError(s.ui.win, err)
+		return
+	}
+	s.downloads.start(fmt.Sprintf("Downloading the packages of %d bulletin(s): %d to download, %d already stored.", len(ids), res.Queued, res.Present))
+}
+
+// viewPolicies lists the policies that hold the chosen bulletins.
+func (s *remediationScreen) viewPolicies() {
+	ids := s.chosen()
+	if len(ids) == 0 {
+		return
+	}
+	ps, err := s.ui.host.Store.PoliciesWithBulletin(context.Background(), ids)
+	if err != nil {
+		showError(s.ui.win, err)
+		return
+	}
+	if len(ps) == 0 {
+		dialog.ShowInformation("Policies", "No policy distributes "+strings.Join(ids, ", ")+" yet. Use Distribute Packages to create one.", s.ui.win)
+		return
+	}
+	var lines []string
+	for _, p := range ps {
+		lines = append(lines, fmt.Sprintf("%s (%s): %s", p.Name, policyOnOff(p.Enabled), strings.Join(p.Bulletins, ", ")))
+	}
+	open := widget.NewButton("Open the Policies screen", func() { s.ui.ShowScreen("Policies") })
+	d := dialog.NewCustom("Policies with "+strings.Join(ids, ", "), "Close", container.NewVBox(wrapped(strings.Join(lines, "\n")), open), s.ui.win)
+	d.Resize(fyne.NewSize(620, 300))
+	d.Show()
 }
