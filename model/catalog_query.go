@@ -50,6 +50,12 @@ type BulletinRow struct {
 	Downloaded int  `json:"downloaded"`
 	Staged     bool `json:"staged"`
 	Policies   int  `json:"policies"`
+	// Applicable, Installed and NotInstalled count computers (see BulletinCompliance);
+	// Unknown counts those whose inventory could not decide.
+	Applicable   int `json:"applicable"`
+	Installed    int `json:"installed"`
+	NotInstalled int `json:"not_installed"`
+	Unknown      int `json:"unknown"`
 }
 
 // BulletinSortColumns maps the sortable columns to SQL; severities sort by rank, not by name.
@@ -71,17 +77,22 @@ var BulletinSortColumns = map[string]string{
 	"downloaded":      "COALESCE(pk.n, 0)",
 	"staged":          "(b.update_count > 0 AND COALESCE(pk.n, 0) >= b.update_count)",
 	"policies":        "COALESCE(pb.n, 0)",
+	"applicable":      "COALESCE(bc.installed + bc.not_installed, 0)",
+	"installed":       "COALESCE(bc.installed, 0)",
+	"not_installed":   "COALESCE(bc.not_installed, 0)",
+	"unknown":         "COALESCE(bc.unknown, 0)",
 }
 
 const bulletinSelect = `SELECT b.id, v.name AS vendor, s.name AS software, b.title, b.description, b.severity,
 	COALESCE(cs.name, '') AS custom_severity, b.released, b.revised, b.update_count, b.superseded, b.disabled, b.cves,
-	COALESCE(pk.n, 0) AS downloaded, COALESCE(pb.n, 0) AS policies
+	COALESCE(pk.n, 0) AS downloaded, COALESCE(pb.n, 0) AS policies,
+	COALESCE(bc.installed, 0) AS installed, COALESCE(bc.not_installed, 0) AS not_installed, COALESCE(bc.unknown, 0) AS unknown
 	FROM bulletins b
 	JOIN vendors v ON v.id = b.vendor_id
 	JOIN software s ON s.id = b.software_id
 	LEFT JOIN severity_levels cs ON cs.id = b.custom_severity_id
 	LEFT JOIN (` + packageCountsSQL + `) pk ON pk.bulletin_id = b.id
-	LEFT JOIN (` + policyCountsSQL + `) pb ON pb.bulletin_id = b.id`
+	LEFT JOIN (` + policyCountsSQL + `) pb ON pb.bulletin_id = b.id` + bulletinComplianceJoin
 
 type bulletinScan struct {
 	ID, Vendor, Software, Title, Description, Severity, CustomSeverity string
@@ -90,6 +101,7 @@ type bulletinScan struct {
 	Superseded, Disabled                                               bool
 	CVEs                                                               string `gorm:"column:cves"`
 	Downloaded, Policies                                               int
+	Installed, NotInstalled, Unknown                                   int
 }
 
 func (b bulletinScan) row() BulletinRow {
@@ -100,7 +112,8 @@ func (b bulletinScan) row() BulletinRow {
 	return BulletinRow{ID: b.ID, Vendor: b.Vendor, Software: b.Software, Title: b.Title, Description: b.Description,
 		Severity: b.Severity, CustomSeverity: b.CustomSeverity, Released: b.Released, Revised: b.Revised,
 		Updates: b.UpdateCount, Superseded: b.Superseded, Disabled: b.Disabled, CVEs: cves,
-		Downloaded: b.Downloaded, Staged: b.UpdateCount > 0 && b.Downloaded >= b.UpdateCount, Policies: b.Policies}
+		Downloaded: b.Downloaded, Staged: b.UpdateCount > 0 && b.Downloaded >= b.UpdateCount, Policies: b.Policies,
+		Applicable: b.Installed + b.NotInstalled, Installed: b.Installed, NotInstalled: b.NotInstalled, Unknown: b.Unknown}
 }
 
 // Bulletins lists bulletins with one query; the indexes of migration 2 keep it fast on large
@@ -178,7 +191,8 @@ func (s *Store) Bulletins(ctx context.Context, f BulletinFilter) ([]BulletinRow,
 	for sqlRows.Next() {
 		var b bulletinScan
 		err := sqlRows.Scan(&b.ID, &b.Vendor, &b.Software, &b.Title, &b.Description, &b.Severity, &b.CustomSeverity,
-			&b.Released, &b.Revised, &b.UpdateCount, &b.Superseded, &b.Disabled, &b.CVEs, &b.Downloaded, &b.Policies)
+			&b.Released, &b.Revised, &b.UpdateCount, &b.Superseded, &b.Disabled, &b.CVEs, &b.Downloaded, &b.Policies,
+			&b.Installed, &b.NotInstalled, &b.Unknown)
 		if err != nil {
 			return nil, fmt.Errorf("list bulletins: %w", err)
 		}
