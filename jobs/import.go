@@ -161,6 +161,9 @@ func Import(ctx context.Context, store *model.Store, src settings.Source, snapsh
 	if err := revisePolicies(ctx, store, v, run); err != nil {
 		return res, err
 	}
+	if err := recomputeAfterImport(ctx, store, counts, run); err != nil {
+		return res, err
+	}
 	stats, err := store.CatalogCounts(ctx)
 	if err != nil {
 		return res, err
