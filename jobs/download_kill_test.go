@@ -25,19 +25,21 @@ func TestDownloadResumesAfterKill9(t *testing.T) {
 	f := newPackageFixture(t, map[string][]byte{"/big.bin": content}, bulletin("B", update("B/u1", "/big.bin", "big.bin", content)))
 	// The first request gets 3 MiB and then hangs, as a slow vendor would, until the client dies.
 	stall := make(chan struct{})
-	f.vendor.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Range") == "" {
-			w.Header().Set("Content-Length", strconv.Itoa(len(content)))
-			w.Write(content[:3<<20])
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-			case <-stall:
-			}
-			return
+	f.vendor.mu.Lock()
+	f.vendor.intercept = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Header.Get("Range") != "" {
+			return false
 		}
-		f.vendor.serve(w, r)
-	})
+		w.Header().Set("Content-Length", strconv.Itoa(len(content)))
+		w.Write(content[:3<<20])
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-stall:
+		}
+		return true
+	}
+	f.vendor.mu.Unlock()
 	defer close(stall)
 	f.request(t, false, "B")
 

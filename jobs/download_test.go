@@ -33,6 +33,8 @@ type vendor struct {
 	ranges   map[string][]string // path → Range headers received
 	hits     map[string]int
 	noRange  bool // ignore Range requests (answer 200 with the whole file)
+	// intercept, when set, answers a request itself by returning true.
+	intercept func(w http.ResponseWriter, r *http.Request) bool
 }
 
 func newVendor(t *testing.T, files map[string][]byte) *vendor {
@@ -44,6 +46,12 @@ func newVendor(t *testing.T, files map[string][]byte) *vendor {
 }
 
 func (v *vendor) serve(w http.ResponseWriter, r *http.Request) {
+	v.mu.Lock()
+	intercept := v.intercept
+	v.mu.Unlock()
+	if intercept != nil && intercept(w, r) {
+		return
+	}
 	v.mu.Lock()
 	body, ok := v.files[r.URL.Path]
 	v.hits[r.URL.Path]++
