@@ -121,6 +121,7 @@ collect:
 	if d := time.Since(t0); d > slowWrite {
 		w.log.Warn("slow inventory commit", "inventories", len(recs), "took", d)
 	}
+	var saved []model.InventoryRecord
 	for i, j := range batch {
 		switch {
 		case err != nil:
@@ -130,8 +131,20 @@ collect:
 		default:
 			w.reg.setDigest(j.rec.ComputerID, j.rec.Digest)
 			j.result <- nil
+			saved = append(saved, j.rec)
 		}
 	}
+	// After the agents were answered: compliance of these computers is recomputed off this
+	// goroutine (model/compliance_queue.go), so evaluation never delays the next commit.
+	if h, ok := w.store.(inventoriesCommitted); ok && len(saved) > 0 {
+		h.InventoriesCommitted(saved)
+	}
+}
+
+// inventoriesCommitted is told which inventories a batch committed; *model.Store recomputes
+// their compliance. Optional, so test stores need not have it.
+type inventoriesCommitted interface {
+	InventoriesCommitted(recs []model.InventoryRecord)
 }
 
 func (w *writer) flushHeartbeats() {
