@@ -61,7 +61,7 @@ func DownloadJob(d *Downloader) Job {
 		Description: "Downloads the queued software update packages to the To Location (from the staging location when it holds them), verifies their SHA-256 and quarantines mismatches.",
 		// Requests start the job at once; the schedule only resumes downloads a stopped host left.
 		// It shares the maintenance schedule until the job has a schedule setting of its own.
-		ScheduleKey: settings.KeyMaintenanceSched,
+		ScheduleKey: settings.KeyDownloadSchedule,
 		Run: func(ctx context.Context, run *Run) error {
 			_, err := d.Run(ctx, run)
 			return err

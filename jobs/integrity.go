@@ -25,7 +25,7 @@ func IntegrityJob(r *Runner, d *Downloader) Job {
 		Name:        IntegrityJobName,
 		Title:       "Check Software Update Package Integrity",
 		Description: "Verifies every stored package's SHA-256, downloads bad or missing ones again and relocates packages when the To Location changed.",
-		ScheduleKey: settings.KeyMaintenanceSched,
+		ScheduleKey: settings.KeyIntegritySchedule,
 		Run: func(ctx context.Context, run *Run) error {
 			res, err := CheckIntegrity(ctx, d, run)
 			if err != nil {

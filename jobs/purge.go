@@ -31,7 +31,7 @@ func PurgeJob(store *model.Store, src settings.Source, log *slog.Logger, now fun
 		Title:       "Purge unused packages",
 		Description: "Deletes software update packages that no policy has used for the Delete packages after period.",
 		// Shares the maintenance schedule until the job has a schedule setting of its own.
-		ScheduleKey: settings.KeyMaintenanceSched,
+		ScheduleKey: settings.KeyPurgeSchedule,
 		Run: func(ctx context.Context, run *Run) error {
 			v, err := src.Load(ctx)
 			if err != nil {

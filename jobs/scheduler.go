@@ -55,7 +55,7 @@ func (s *Scheduler) Apply(v settings.Values) error {
 		if j.ScheduleKey == "" {
 			continue
 		}
-		if err := s.apply(j, v.Schedule(j.ScheduleKey)); err != nil {
+		if err := s.apply(j, ScheduleOf(j, v)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -104,6 +104,18 @@ func (s *Scheduler) apply(j Job, spec schedule.Spec) error {
 	s.specs[j.Name] = text
 	s.log.Info("job scheduled", "job", j.Name, "schedule", text)
 	return nil
+}
+
+// ScheduleOf reads a job's schedule from its setting: a schedule, or an interval such as the patch
+// filter update interval. A job without a schedule setting runs only when asked.
+func ScheduleOf(j Job, v settings.Values) schedule.Spec {
+	if j.ScheduleKey == "" {
+		return schedule.Spec{Kind: schedule.Manual}
+	}
+	if d, err := settings.Lookup(j.ScheduleKey); err == nil && d.Kind == settings.Duration {
+		return schedule.Spec{Kind: schedule.Every, Every: v.Duration(j.ScheduleKey)}
+	}
+	return v.Schedule(j.ScheduleKey)
 }
 
 func definition(spec schedule.Spec) (gocron.JobDefinition, error) {

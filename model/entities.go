@@ -26,7 +26,7 @@ type JobRun struct {
 	Trigger   string    `gorm:"not null"` // schedule, manual, cli, startup
 	StartedAt time.Time `gorm:"not null;index:idx_job_runs_job_started,priority:2"`
 	EndedAt   *time.Time
-	Outcome   string `gorm:"not null"` // running, succeeded, failed, cancelled, interrupted
+	Outcome   string `gorm:"not null"`              // running, succeeded, failed, cancelled, interrupted
 	Counts    string `gorm:"not null;default:'{}'"` // JSON object of named counts
 	Message   string `gorm:"not null;default:''"`
 	Host      string `gorm:"not null;default:''"` // process that ran it: "gui", "serve" or "cli"

@@ -217,3 +217,14 @@ func (s *Store) RequeuePackages(ctx context.Context, updateIDs []string) error {
 	}
 	return nil
 }
+
+// PendingPackages counts packages waiting for the download job (queued, or left mid-download by
+// a process that stopped).
+func (s *Store) PendingPackages(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.DB.WithContext(ctx).Model(&Package{}).Where("state IN ?", []string{PackageWanted, PackageDownloading}).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count pending packages: %w", err)
+	}
+	return n, nil
+}

@@ -122,7 +122,7 @@ func (s *jobsScreen) reload() {
 func (s *jobsScreen) apply(d jobsData) {
 	for _, j := range s.ui.host.Runner.Jobs() {
 		r := s.rows[j.Name]
-		spec := d.values.Schedule(j.ScheduleKey)
+		spec := jobs.ScheduleOf(j, d.values)
 		r.schedule.SetText("Schedule: " + spec.Describe())
 		lr, ran := d.last[j.Name]
 		if ran {

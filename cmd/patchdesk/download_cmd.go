@@ -101,9 +101,6 @@ func downloadBulletins(ctx context.Context, e *env, g *globals, progress io.Writ
 		return err
 	}
 	r := e.newRunner(job)
-	if _, err := r.Lookup(jobs.DownloadJobName); err != nil {
-		r.Register(job) // until env.go registers the download job itself
-	}
 	if g.format != "json" {
 		last := time.Time{}
 		r.Subscribe(func(ev jobs.Event) {

@@ -68,8 +68,14 @@ func (e *env) actor() string { return model.Actor(e.front) }
 // name (a command's one-off variant of a job, still recorded under the job's name).
 func (e *env) newRunner(overrides ...jobs.Job) *jobs.Runner {
 	r := jobs.NewRunner(e.store, e.dataDir, e.front, e.log)
+	d := e.downloader()
 	all := []jobs.Job{
 		jobs.ImportJob(e.store, e.settings, assets.Catalog(), e.log),
+		jobs.DownloadJob(d),
+		jobs.IntegrityJob(r, d),
+		jobs.PurgeJob(e.store, e.settings, e.log, nil),
+		jobs.TargetsJob(e.store),
+		jobs.ComplianceJob(e.store),
 		jobs.MaintenanceJob(e.store, e.settings),
 	}
 	for _, j := range all {
@@ -81,6 +87,10 @@ func (e *env) newRunner(overrides ...jobs.Job) *jobs.Runner {
 		r.Register(j)
 	}
 	return r
+}
+
+func (e *env) downloader() *jobs.Downloader {
+	return &jobs.Downloader{Store: e.store, Settings: e.settings, Log: e.log}
 }
 
 // newLogger logs to stderr and to a rotating file in the data dir. Commands print only warnings

@@ -83,6 +83,7 @@ func startHost(ctx context.Context, g *globals, mode string, opts hostOptions) (
 	h.scheduler.Start()
 	go h.scheduler.Watch(ctx, e.settings, nil, settingsPoll)
 	go h.firstImport(ctx, v)
+	go h.resumeDownloads(ctx)
 	e.log.Info("PatchDesk host started", "data", dir, "mode", mode, "version", appVersion())
 	return h, nil
 }
@@ -96,6 +97,7 @@ func (h *host) startListener(ctx context.Context, opts hostOptions) error {
 	if err != nil {
 		return err
 	}
+	l.HandleAgent(jobs.PackagePath, jobs.PackageHandler(h.store, l.Authenticate, h.log))
 	if err := l.Start(ctx); err != nil {
 		return err
 	}
@@ -132,5 +134,16 @@ func (h *host) firstImport(ctx context.Context, v settings.Values) {
 	}
 	if _, err := h.runner.Run(ctx, jobs.ImportJobName, "startup"); err != nil && !errors.Is(err, jobs.ErrAlreadyRunning) {
 		h.log.Error("first catalog import", "err", err)
+	}
+}
+
+// resumeDownloads finishes downloads that a stopped or killed host left, at once rather than at
+// the next scheduled run.
+func (h *host) resumeDownloads(ctx context.Context) {
+	if n, err := h.store.PendingPackages(ctx); err != nil || n == 0 {
+		return
+	}
+	if _, err := h.runner.Run(ctx, jobs.DownloadJobName, "startup"); err != nil && !errors.Is(err, jobs.ErrAlreadyRunning) {
+		h.log.Error("resume package downloads", "err", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"patchdesk/jobs"
 	"patchdesk/model"
 	"patchdesk/model/datadir"
 )
@@ -68,7 +69,7 @@ func jobsCmd(g *globals) *cobra.Command {
 			out := []jobJSON{}
 			t := &table{header: []string{"JOB", "SCHEDULE", "LAST RUN", "OUTCOME", "NEXT RUN"}}
 			for _, j := range r.Jobs() {
-				spec := v.Schedule(j.ScheduleKey)
+				spec := jobs.ScheduleOf(j, v)
 				jj := jobJSON{Name: j.Name, Title: j.Title, Description: j.Description, Schedule: spec.String(), ScheduleKey: j.ScheduleKey}
 				lastText, outcome, nextText := "never", "", "manual only"
 				var lastStart time.Time

@@ -108,6 +108,9 @@ const (
 	KeyToLocation         = "core.to_location"
 	KeyStagingLocation    = "core.staging_location"
 	KeyCustomSeverities   = "core.custom_severity_levels"
+	KeyDownloadSchedule   = "core.download_schedule"
+	KeyIntegritySchedule  = "core.integrity_schedule"
+	KeyPurgeSchedule      = "remediation.purge_schedule"
 	KeyFilterInterval     = "remediation.patch_filter_interval"
 	KeyDefaultTarget      = "remediation.default_target"
 	KeyDeletePackages     = "remediation.delete_packages_after"
@@ -199,12 +202,19 @@ var Defs = []Def{
 		Help:     "Your own severity levels, in order, to assign to bulletins in the Remediation Center. Vendor severities cannot be changed.",
 		ReadOnly: "edit custom severity levels with `patchdesk severity add|rename|remove|move` or on the Core Services pane"},
 
+	{Key: KeyDownloadSchedule, Pane: "core", Section: "Server tasks", Label: "Download packages", Kind: Schedule,
+		Default: "every 1h", Help: "How often the download-packages job works through queued and missing packages. Downloads you start from the Remediation Center begin at once."},
+	{Key: KeyIntegritySchedule, Pane: "core", Section: "Server tasks", Label: "Check software update package integrity", Kind: Schedule,
+		Default: "weekly sun 03:00", Help: "When every stored package is verified, bad or missing ones fetched again, and the store moved after a To Location change."},
+
 	{Key: KeyFilterInterval, Pane: "remediation", Section: "Software Update Options", Label: "Patch filter update interval", Kind: Duration,
 		Default: "30m", Min: 60, Max: 7 * 86400, Help: "How often the targets (saved computer queries) are recomputed.", Pending: featureTargets},
 	{Key: KeyDefaultTarget, Pane: "remediation", Section: "Software Update Options", Label: "Default target for the Distribute Software Updates wizard", Kind: Text,
 		Default: DefaultTarget, Item: nonEmptyName, Help: "The target the wizard preselects for a new policy."},
 	{Key: KeyDeletePackages, Pane: "remediation", Section: "Policy and Package Settings", Label: "Delete packages after", Kind: Duration,
 		Default: "1w", Min: 3600, Max: 365 * 86400, Help: "Packages that no policy has used for this long are deleted from the package store."},
+	{Key: KeyPurgeSchedule, Pane: "remediation", Section: "Policy and Package Settings", Label: "Purge unused packages", Kind: Schedule,
+		Default: "daily 05:00", Help: "When the purge-packages job deletes packages unused for the period above."},
 	{Key: KeyClientDownloadDir, Pane: "remediation", Section: "Policy and Package Settings", Label: "Use alternate download location on clients", Kind: Text, Optional: true,
 		Item: clientPath, Help: "Folder on each managed computer that packages are downloaded to instead of the agent's own cache, e.g. D:\\Patches\\.", Pending: featureInstall},
 	{Key: KeyTerminateAfter, Pane: "remediation", Section: "Programs", Label: "Terminate after", Kind: Duration,
