@@ -48,8 +48,14 @@ type bulletinColumn struct {
 	value func(model.BulletinRow) string
 }
 
-// notYet marks columns whose data come with later features (compliance from agents).
-const notYet = "—"
+// applicableText counts the computers a bulletin applies to, and says how many more could not
+// be decided from their inventories ("12 +3?") rather than hiding them.
+func applicableText(b model.BulletinRow) string {
+	if b.Unknown > 0 {
+		return fmt.Sprintf("%d +%d?", b.Applicable, b.Unknown)
+	}
+	return fmt.Sprint(b.Applicable)
+}
 
 var bulletinColumns = []bulletinColumn{
 	{"", "", 36, nil}, // the check box
@@ -64,9 +70,9 @@ var bulletinColumns = []bulletinColumn{
 	{"Revised", "revised", 100, func(b model.BulletinRow) string { return day(b.Revised) }},
 	{"Vendor", "vendor", 150, func(b model.BulletinRow) string { return b.Vendor }},
 	{"CVEs", "cves", 150, func(b model.BulletinRow) string { return cveSummary(b.CVEs) }},
-	{"Applicable", "", 85, func(model.BulletinRow) string { return notYet }},
-	{"Installed", "", 80, func(model.BulletinRow) string { return notYet }},
-	{"Not installed", "", 100, func(model.BulletinRow) string { return notYet }},
+	{"Applicable", "applicable", 85, applicableText},
+	{"Installed", "installed", 80, func(b model.BulletinRow) string { return fmt.Sprint(b.Installed) }},
+	{"Not installed", "not_installed", 100, func(b model.BulletinRow) string { return fmt.Sprint(b.NotInstalled) }},
 	{"Description", "description", 420, func(b model.BulletinRow) string { return b.Title }},
 }
 
