@@ -208,7 +208,7 @@ var Defs = []Def{
 		Default: "weekly sun 03:00", Help: "When every stored package is verified, bad or missing ones fetched again, and the store moved after a To Location change."},
 
 	{Key: KeyFilterInterval, Pane: "remediation", Section: "Software Update Options", Label: "Patch filter update interval", Kind: Duration,
-		Default: "30m", Min: 60, Max: 7 * 86400, Help: "How often the targets (saved computer queries) are recomputed.", Pending: featureTargets},
+		Default: "30m", Min: 60, Max: 7 * 86400, Help: "How often the targets (saved computer queries) are recomputed."},
 	{Key: KeyDefaultTarget, Pane: "remediation", Section: "Software Update Options", Label: "Default target for the Distribute Software Updates wizard", Kind: Text,
 		Default: DefaultTarget, Item: nonEmptyName, Help: "The target the wizard preselects for a new policy."},
 	{Key: KeyDeletePackages, Pane: "remediation", Section: "Policy and Package Settings", Label: "Delete packages after", Kind: Duration,
