@@ -267,6 +267,7 @@ func (s *Server) checkin(ctx context.Context, c *call) (any, error) {
 		ScanSchedule:      cfg.scanSchedule,
 		SendOnlyIfChanged: cfg.onlyIfChanged,
 		AgentEvents:       cfg.agentEvents,
+		PolicyRevision:    s.policyRevision(ctx, c.computer), // install cycle hook (policies.go)
 	}, nil
 }
 
@@ -364,10 +365,15 @@ func (s *Server) events(ctx context.Context, c *call) (any, error) {
 	if err := req.Validate(); err != nil {
 		return nil, fail(http.StatusBadRequest, "%v", err)
 	}
-	if !s.cfg.Load().agentEvents {
-		return wire.EventsResponse{Stored: 0}, nil
-	}
 	now := s.opts.Now().UTC()
+	// install cycle hook (policies.go): delivery events are stored even without agent events.
+	delivered, err := s.storeDeliveries(ctx, c.computer, req.Events, now)
+	if err != nil {
+		return nil, err
+	}
+	if !s.cfg.Load().agentEvents {
+		return wire.EventsResponse{Stored: delivered}, nil
+	}
 	es := make([]model.AgentEvent, len(req.Events))
 	for i, e := range req.Events {
 		es[i] = model.AgentEvent{ComputerID: c.computer, At: e.At.UTC(), ReceivedAt: now, Severity: e.Severity, Kind: e.Kind, Message: e.Message}

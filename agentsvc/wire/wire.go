@@ -70,6 +70,9 @@ type CheckinResponse struct {
 	SendOnlyIfChanged bool `json:"send_only_if_changed"`
 	// AgentEvents: the host wants the agent's events.
 	AgentEvents bool `json:"agent_events"`
+	// PolicyRevision (install cycle hook) changes whenever the computer's assignments do: the
+	// agent then fetches them from PathPolicies. Empty when the host serves no policies.
+	PolicyRevision string `json:"policy_revision,omitempty"`
 }
 
 // InventoryResponse acknowledges an upload once it is committed to the host's database.
@@ -83,6 +86,8 @@ type Event struct {
 	Severity string    `json:"severity"` // info, warning, error
 	Kind     string    `json:"kind"`     // scan, checkin, install, ...
 	Message  string    `json:"message"`
+	// Delivery (install cycle hook) is set on Kind "delivery" events: an update's status change.
+	Delivery *Delivery `json:"delivery,omitempty"`
 }
 
 // EventsRequest posts a batch of events.
@@ -147,6 +152,12 @@ func (r EventsRequest) Validate() error {
 		}
 		if err := checkText(fmt.Sprintf("events[%d].message", i), e.Message, 4096); err != nil {
 			return err
+		}
+		// install cycle hook: a delivery part is checked with its own rules.
+		if e.Delivery != nil {
+			if err := e.Delivery.Validate(); err != nil {
+				return fmt.Errorf("events[%d].delivery.%w", i, err)
+			}
 		}
 	}
 	return nil

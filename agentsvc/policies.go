@@ -1,0 +1,231 @@
+package agentsvc
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"patchdesk/agentsvc/wire"
+	"patchdesk/model"
+	"patchdesk/model/settings"
+)
+
+// PolicyStore is what the policies endpoint needs from the database; *model.Store has it.
+type PolicyStore interface {
+	Assignments(ctx context.Context, computerID uint) ([]model.AssignedPolicy, error)
+	AssignmentRevisions(ctx context.Context) (model.AssignmentRevisions, error)
+	AddDeliveryEvents(ctx context.Context, events []model.DeliveryEvent) error
+}
+
+// Policies serves the agent install cycle: the policy revision in check-in replies, the
+// computer's assignments at wire.PathPolicies, and the delivery events agents post.
+type Policies struct {
+	store PolicyStore
+	src   SettingsSource
+	log   *slog.Logger
+	ttl   time.Duration
+	now   func() time.Time
+
+	cache      atomic.Pointer[revisionCache]
+	refreshing atomic.Bool
+	refreshMu  sync.Mutex
+}
+
+// revisionCache lets check-ins, thousands a second, answer the revision from memory.
+type revisionCache struct {
+	at       time.Time
+	revs     model.AssignmentRevisions
+	settings string
+}
+
+// NewPolicies prepares the service; ttl is how stale a check-in's revision may be (default 5s).
+func NewPolicies(store PolicyStore, src SettingsSource, log *slog.Logger, ttl time.Duration) *Policies {
+	if log == nil {
+		log = slog.Default()
+	}
+	if ttl <= 0 {
+		ttl = 5 * time.Second
+	}
+	return &Policies{store: store, src: src, log: log.With("component", "policies"), ttl: ttl, now: time.Now}
+}
+
+// policyServices ties a Policies to its listener. It lives here rather than as a field of Server
+// because server.go is the listener's own file; moving it into the struct changes nothing else.
+var policyServices sync.Map // *Server → *Policies
+
+// ServePolicies mounts the policies endpoint and makes check-ins carry the policy revision and
+// delivery events reach the store. Call it before Start.
+func (s *Server) ServePolicies(p *Policies) {
+	policyServices.Store(s, p)
+	s.HandleAgent("POST "+wire.PathPolicies, s.endpoint(true, wire.MaxPoliciesBody, p.handle))
+}
+
+func (s *Server) policies() *Policies {
+	p, _ := policyServices.Load(s)
+	pp, _ := p.(*Policies)
+	return pp
+}
+
+// policyRevision is the check-in hook: "" when no policies are served.
+func (s *Server) policyRevision(ctx context.Context, computer uint) string {
+	p := s.policies()
+	if p == nil {
+		return ""
+	}
+	c := p.cache.Load()
+	switch {
+	case c == nil:
+		var err error
+		if c, err = p.refresh(ctx); err != nil {
+			p.log.Warn("policy revision", "err", err)
+			return ""
+		}
+	case p.now().Sub(c.at) > p.ttl && p.refreshing.CompareAndSwap(false, true):
+		// Refresh off the check-in's path; this and the next check-ins use the older revision.
+		go func() {
+			defer p.refreshing.Store(false)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := p.refresh(ctx); err != nil {
+				p.log.Warn("policy revision", "err", err)
+			}
+		}()
+	}
+	return c.revision(computer)
+}
+
+func (c *revisionCache) revision(computer uint) string {
+	h := sha256.Sum256([]byte(c.revs.Global + "|" + c.settings + "|" + c.revs.ByComputer[computer]))
+	return hex.EncodeToString(h[:12])
+}
+
+func (p *Policies) refresh(ctx context.Context) (*revisionCache, error) {
+	p.refreshMu.Lock()
+	defer p.refreshMu.Unlock()
+	at := p.now()
+	revs, err := p.store.AssignmentRevisions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sr, err := p.src.Revision(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("settings revision: %w", err)
+	}
+	c := &revisionCache{at: at, revs: revs, settings: sr}
+	p.cache.Store(c)
+	return c, nil
+}
+
+// handle answers wire.PathPolicies from fresh data, so the revision returned matches the
+// assignments sent with it.
+func (p *Policies) handle(ctx context.Context, c *call) (any, error) {
+	var req wire.PoliciesRequest
+	if err := decodeStrict(c.body, &req); err != nil {
+		return nil, err
+	}
+	cache, err := p.refresh(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := p.src.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load settings: %w", err)
+	}
+	as, err := p.store.Assignments(ctx, c.computer)
+	if err != nil {
+		return nil, err
+	}
+	resp := wire.PoliciesResponse{Revision: cache.revision(c.computer), Plugin: pluginSettings(vals), Assignments: []wire.Assignment{}}
+	for _, a := range as {
+		wa := wire.Assignment{PolicyID: a.ID, PolicyName: a.Name, PolicyRevision: a.Revision, Run: a.Run, Schedule: a.Schedule,
+			AllowImmediateRestart: a.AllowImmediateRestart, OverrideMaintenanceWindows: a.OverrideMaintenanceWindows,
+			Updates: make([]wire.AssignedUpdate, 0, len(a.Updates))}
+		for _, u := range a.Updates {
+			wu, err := assignedUpdate(u)
+			if err != nil {
+				return nil, err
+			}
+			wa.Updates = append(wa.Updates, wu)
+		}
+		resp.Assignments = append(resp.Assignments, wa)
+	}
+	return resp, nil
+}
+
+func assignedUpdate(u model.AssignedUpdate) (wire.AssignedUpdate, error) {
+	w := wire.AssignedUpdate{ID: u.ID, BulletinID: u.BulletinID, Name: u.Name, SHA256: u.PackageSHA256, Size: u.PackageSize,
+		FileName: u.PackageName, CommandLine: u.CommandLine, Restart: u.Restart, SupersededBy: u.SupersededBy,
+		SuccessCodes: model.DefaultSuccessCodes, RebootCodes: model.DefaultRebootCodes}
+	if u.ApplicableRule != "" {
+		w.ApplicableRule = json.RawMessage(u.ApplicableRule)
+	}
+	if u.InstalledRule != "" {
+		w.InstalledRule = json.RawMessage(u.InstalledRule)
+	}
+	for _, f := range []struct {
+		raw string
+		dst *[]int
+	}{{u.SuccessCodes, &w.SuccessCodes}, {u.RebootCodes, &w.RebootCodes}} {
+		if f.raw == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(f.raw), f.dst); err != nil {
+			return w, fmt.Errorf("update %s exit codes %q: %w", u.ID, f.raw, err)
+		}
+	}
+	return w, nil
+}
+
+// pluginSettings turns the Default Software Update Plug-in Policy and the remediation program
+// settings into what the agent applies.
+func pluginSettings(v settings.Values) wire.PluginSettings {
+	return wire.PluginSettings{
+		InstallSchedule:            v.Raw(settings.KeyInstallSchedule),
+		ReinstallAttempts:          v.Int(settings.KeyReinstallAttempts),
+		TerminateAfterS:            int(v.Duration(settings.KeyTerminateAfter) / time.Second),
+		Restart:                    v.Raw(settings.KeyRestart),
+		RestartSchedule:            v.Raw(settings.KeyRestartSchedule),
+		AllowUserRun:               v.Bool(settings.KeyAllowUserRun),
+		OverrideMaintenanceWindows: v.Bool(settings.KeyOverrideWindows),
+		NotifyUser:                 v.Bool(settings.KeyNotifyUser),
+		NotifyMinutes:              v.Int(settings.KeyNotifyMinutes),
+		NotifyMessage:              v.Raw(settings.KeyNotifyMessage),
+		ShowProgress:               v.Bool(settings.KeyShowProgress),
+		PendingRestartMessage:      v.Bool(settings.KeyPendingRestart),
+		PendingRestartMinutes:      v.Int(settings.KeyPendingMinutes),
+		AllowDefer:                 v.Bool(settings.KeyAllowDefer),
+		MaxDeferralS:               int(v.Duration(settings.KeyMaxDeferral) / time.Second),
+		RunWithRights:              v.Raw(settings.KeyRunWithRights),
+		RunAsUser:                  v.Raw(settings.KeyRunAsUser),
+		ProgramCanRun:              v.Raw(settings.KeyProgramCanRun),
+		ClientDownloadLocation:     v.Raw(settings.KeyClientDownloadDir),
+	}
+}
+
+// storeDeliveries is the events hook: delivery events are stored whether or not the host keeps
+// agent events, because they are the install cycle's results, not diagnostics.
+func (s *Server) storeDeliveries(ctx context.Context, computer uint, events []wire.Event, now time.Time) (int, error) {
+	p := s.policies()
+	if p == nil {
+		return 0, nil
+	}
+	var ds []model.DeliveryEvent
+	for _, e := range events {
+		if e.Delivery == nil {
+			continue
+		}
+		d := e.Delivery
+		ds = append(ds, model.DeliveryEvent{ComputerID: computer, UpdateID: d.UpdateID, PolicyID: d.PolicyID, Attempt: d.Attempt,
+			Status: d.Status, ExitCode: d.ExitCode, Message: e.Message, LogTail: d.LogTail, At: e.At.UTC(), ReceivedAt: now})
+	}
+	if err := p.store.AddDeliveryEvents(ctx, ds); err != nil {
+		return 0, err
+	}
+	return len(ds), nil
+}
