@@ -38,6 +38,7 @@ func dotNet() compiledUpdate {
 func compile(id, bulletin string, app, inst rules.Rule) compiledUpdate {
 	u := compiledUpdate{id: id, bulletin: bulletin, applicable: app, installed: inst}
 	u.present, u.hasCeiling = liftCeilings(app, false)
+	u.appOS, u.presentOS = osOnly(u.applicable), osOnly(u.present)
 	return u
 }
 
@@ -82,8 +83,16 @@ func TestEvaluateUpdate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := tt.inv
-			if got := tt.update.evaluate(&inv); got != tt.want {
+			c := &complianceCatalog{updates: []compiledUpdate{tt.update}}
+			vs := c.newEvalCache().verdicts(&inv)
+			if got := c.updates[0].evaluate(&inv, &vs[0]); got != tt.want {
 				t.Errorf("%s on %+v = %s, want %s", tt.update.id, tt.inv.OS, got, tt.want)
+			}
+			// Without the OS verdict cache the answer is the same.
+			direct := tt.update
+			direct.appOS, direct.presentOS = false, false
+			if got := direct.evaluate(&inv, &osVerdict{}); got != tt.want {
+				t.Errorf("%s on %+v without the cache = %s, want %s", tt.update.id, tt.inv.OS, got, tt.want)
 			}
 		})
 	}

@@ -104,6 +104,7 @@ func (s *Store) recomputeQueued(ctx context.Context, work map[uint]pendingInvent
 		return err
 	}
 	var reread []uint
+	ec := cat.newEvalCache()
 	batch := make([]computerResult, 0, min(len(work), recomputeWriteBatch))
 	ids := slices.Sorted(func(yield func(uint) bool) {
 		for id := range work {
@@ -118,7 +119,7 @@ func (s *Store) recomputeQueued(ctx context.Context, work map[uint]pendingInvent
 			reread = append(reread, id)
 			continue
 		}
-		batch = append(batch, computerResult{id: id, digest: p.digest, rev: cat.rev, results: cat.evaluateAll(p.inv, nil)})
+		batch = append(batch, computerResult{id: id, digest: p.digest, rev: cat.rev, results: ec.evaluateAll(p.inv, nil)})
 		if len(batch) == recomputeWriteBatch {
 			if _, err := s.writeCompliance(ctx, batch, true, time.Now().UTC()); err != nil {
 				return err

@@ -128,13 +128,14 @@ func (s *Store) runRecompute(ctx context.Context, cat *complianceCatalog, ids []
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		workers.Go(func() {
 			var dec inventoryDecoder
+			ec := cat.newEvalCache()
 			for b := range blobs {
 				inv, err := dec.decode(b.blob)
 				if err != nil {
 					failed.Store(b.id, err)
 					continue
 				}
-				r := computerResult{id: b.id, digest: b.digest, rev: cat.rev, results: cat.evaluateAll(&inv, nil)}
+				r := computerResult{id: b.id, digest: b.digest, rev: cat.rev, results: ec.evaluateAll(&inv, nil)}
 				select {
 				case results <- r:
 				case <-ctx.Done():
