@@ -30,30 +30,53 @@ type computersScreen struct {
 	empty fyne.CanvasObject
 
 	search *widget.Entry
+	target *widget.Select
 	count  *widget.Label
 	table  *widget.Table
 	detail *fyne.Container
 
-	rows     []model.Computer
-	selected uint
-	now      time.Time
+	rows       []model.Computer
+	compliance map[uint]model.ComplianceCounts
+	selected   uint
+	now        time.Time
 }
 
 type computerColumn struct {
 	title string
 	width float32
 	value func(c model.Computer, now time.Time) string
+	// count, when set, shows one of the computer's compliance counts instead of value.
+	count func(model.ComplianceCounts) int
 }
 
 var computerColumns = []computerColumn{
-	{"Name", 170, func(c model.Computer, _ time.Time) string { return c.Name }},
-	{"OS", 230, func(c model.Computer, _ time.Time) string { return c.OSName }},
-	{"Build", 100, func(c model.Computer, _ time.Time) string { return osBuild(c) }},
-	{"IP", 120, func(c model.Computer, _ time.Time) string { return c.LastAddress }},
-	{"Last check-in", 120, func(c model.Computer, now time.Time) string { return agoPtr(c.LastCheckinAt, now) }},
-	{"Last inventory", 120, func(c model.Computer, now time.Time) string { return agoPtr(c.LastInventoryAt, now) }},
-	{"Agent", 90, func(c model.Computer, _ time.Time) string { return c.AgentVersion }},
-	{"State", 90, func(c model.Computer, now time.Time) string { return computerState(c, now) }},
+	{"Name", 170, func(c model.Computer, _ time.Time) string { return c.Name }, nil},
+	{"OS", 230, func(c model.Computer, _ time.Time) string { return c.OSName }, nil},
+	{"Build", 100, func(c model.Computer, _ time.Time) string { return osBuild(c) }, nil},
+	{"IP", 120, func(c model.Computer, _ time.Time) string { return c.LastAddress }, nil},
+	{"Last check-in", 120, func(c model.Computer, now time.Time) string { return agoPtr(c.LastCheckinAt, now) }, nil},
+	{"Last inventory", 120, func(c model.Computer, now time.Time) string { return agoPtr(c.LastInventoryAt, now) }, nil},
+	{"Agent", 90, func(c model.Computer, _ time.Time) string { return c.AgentVersion }, nil},
+	{"State", 90, func(c model.Computer, now time.Time) string { return computerState(c, now) }, nil},
+	{"Applicable", 90, nil, func(k model.ComplianceCounts) int { return k.Applicable }},
+	{"Installed", 85, nil, func(k model.ComplianceCounts) int { return k.Installed }},
+	{"Missing", 80, nil, func(k model.ComplianceCounts) int { return k.Missing }},
+}
+
+// cell is what the table shows for computer c in column col.
+func (s *computersScreen) cell(c model.Computer, col computerColumn) string {
+	if col.count == nil {
+		return col.value(c, s.now)
+	}
+	k, ok := s.compliance[c.ID]
+	if !ok || !k.Evaluated {
+		return "—" // no inventory evaluated yet
+	}
+	text := fmt.Sprint(col.count(k))
+	if col.title == "Missing" && k.Unknown > 0 {
+		text += fmt.Sprintf(" +%d?", k.Unknown) // updates whose rules the inventory could not decide
+	}
+	return text
 }
 
 func osBuild(c model.Computer) string {
@@ -84,6 +107,8 @@ func newComputersScreen(ui *App) *computersScreen {
 	s := &computersScreen{ui: ui, search: widget.NewEntry(), count: widget.NewLabel(""), detail: container.NewStack()}
 	s.search.SetPlaceHolder("Search computer names")
 	s.search.OnChanged = func(string) { ui.background(s.reload) }
+	s.target = widget.NewSelect([]string{allComputers}, func(string) { ui.background(s.reload) })
+	s.target.Selected = allComputers
 	s.table = widget.NewTable(
 		func() (int, int) { return len(s.rows), len(computerColumns) },
 		func() fyne.CanvasObject {
@@ -92,7 +117,7 @@ func newComputersScreen(ui *App) *computersScreen {
 			return l
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(computerColumns[id.Col].value(s.rows[id.Row], s.now))
+			o.(*widget.Label).SetText(s.cell(s.rows[id.Row], computerColumns[id.Col]))
 		},
 	)
 	s.table.ShowHeaderRow = true
@@ -118,7 +143,8 @@ func newComputersScreen(ui *App) *computersScreen {
 	s.detail.Objects = []fyne.CanvasObject{widget.NewLabel("Select a computer to see its inventory and events.")}
 	split := container.NewVSplit(s.table, s.detail)
 	split.Offset = 0.55
-	s.list = container.NewBorder(container.NewBorder(nil, nil, nil, s.count, s.search), nil, nil, nil, split)
+	targetBox := container.NewGridWrap(fyne.NewSize(260, s.target.MinSize().Height), s.target)
+	s.list = container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(targetBox, s.count), s.search), nil, nil, nil, split)
 	addFirst := widget.NewButtonWithIcon("Add computers", theme.ContentAddIcon(), s.addComputers)
 	addFirst.Importance = widget.HighImportance
 	s.empty = emptyState(theme.ComputerIcon(), "No computers yet",
@@ -133,28 +159,68 @@ func (s *computersScreen) title() string              { return "Computers" }
 func (s *computersScreen) icon() fyne.Resource        { return theme.ComputerIcon() }
 func (s *computersScreen) content() fyne.CanvasObject { return s.root }
 
+// allComputers is the target filter's choice that keeps every computer.
+const allComputers = "All computers"
+
 type computersData struct {
-	rows  []model.Computer
-	total int
-	now   time.Time
+	rows       []model.Computer
+	total      int
+	compliance map[uint]model.ComplianceCounts
+	targets    []string
+	now        time.Time
 }
 
 func (s *computersScreen) reload() {
 	ctx := context.Background()
-	var name string
-	fyne.DoAndWait(func() { name = s.search.Text })
-	all, err := s.ui.host.Store.Computers(ctx, model.ComputerQuery{})
+	var name, target string
+	fyne.DoAndWait(func() { name, target = s.search.Text, s.target.Selected })
+	d, err := s.load(ctx, name, target)
 	if err != nil {
 		s.ui.host.Log.Error("load computers", "err", err)
 		return
 	}
-	d := computersData{total: len(all), now: s.ui.host.Now()}
-	for _, c := range all {
-		if name == "" || strings.Contains(strings.ToLower(c.Name), strings.ToLower(name)) {
-			d.rows = append(d.rows, c.Computer)
+	fyne.Do(func() { s.apply(d) })
+}
+
+func (s *computersScreen) load(ctx context.Context, name, target string) (computersData, error) {
+	st := s.ui.host.Store
+	d := computersData{now: s.ui.host.Now()}
+	all, err := st.Computers(ctx, model.ComputerQuery{})
+	if err != nil {
+		return d, err
+	}
+	if d.compliance, err = st.ComputerCompliance(ctx); err != nil {
+		return d, err
+	}
+	targets, err := st.Targets(ctx)
+	if err != nil {
+		return d, err
+	}
+	for _, t := range targets {
+		d.targets = append(d.targets, t.Name)
+	}
+	var members map[uint]bool
+	if target != "" && target != allComputers && slices.Contains(d.targets, target) {
+		ids, err := st.TargetMemberIDs(ctx, target)
+		if err != nil {
+			return d, err
+		}
+		members = map[uint]bool{}
+		for _, id := range ids {
+			members[id] = true
 		}
 	}
-	fyne.Do(func() { s.apply(d) })
+	d.total = len(all)
+	for _, c := range all {
+		if name != "" && !strings.Contains(strings.ToLower(c.Name), strings.ToLower(name)) {
+			continue
+		}
+		if members != nil && !members[c.ID] {
+			continue
+		}
+		d.rows = append(d.rows, c.Computer)
+	}
+	return d, nil
 }
 
 func (s *computersScreen) apply(d computersData) {
@@ -166,7 +232,8 @@ func (s *computersScreen) apply(d computersData) {
 		s.root.Objects[0] = want
 		s.root.Refresh()
 	}
-	s.rows, s.now = d.rows, d.now
+	s.rows, s.now, s.compliance = d.rows, d.now, d.compliance
+	s.target.SetOptions(append([]string{allComputers}, d.targets...))
 	s.count.SetText(fmt.Sprintf("%d of %d computers", len(d.rows), d.total))
 	s.list.Refresh() // the count's width changed: lay the bar out again
 	s.table.Refresh()
@@ -185,16 +252,20 @@ func (s *computersScreen) loadDetail(c model.Computer) {
 	if err == nil {
 		events, err = s.ui.host.Store.AgentEvents(ctx, c.ID, 200)
 	}
+	var updates []model.ComplianceRow
+	if err == nil {
+		updates, err = s.ui.host.Store.Compliance(ctx, model.ComplianceFilter{ComputerID: c.ID})
+	}
 	fyne.Do(func() {
 		if err != nil {
 			showError(s.ui.win, err)
 			return
 		}
-		s.showDetail(c, inv, hasInv, events)
+		s.showDetail(c, inv, hasInv, events, updates, s.compliance[c.ID].Evaluated)
 	})
 }
 
-func (s *computersScreen) showDetail(c model.Computer, inv inventory.Inventory, hasInv bool, events []model.AgentEvent) {
+func (s *computersScreen) showDetail(c model.Computer, inv inventory.Inventory, hasInv bool, events []model.AgentEvent, updates []model.ComplianceRow, evaluated bool) {
 	scan := widget.NewButtonWithIcon("Run scan now", theme.SearchIcon(), func() {
 		s.act(c, "scan", func(ctx context.Context) error { return s.ui.host.Store.RequestScan(ctx, s.ui.host.Actor, c.ID) })
 	})
@@ -219,6 +290,7 @@ func (s *computersScreen) showDetail(c model.Computer, inv inventory.Inventory, 
 	}
 	title := widget.NewLabelWithStyle(fmt.Sprintf("%s  ·  %s %s  ·  %s", c.Name, c.OSName, osBuild(c), computerState(c, s.now)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	tabs := container.NewAppTabs(
+		container.NewTabItem(fmt.Sprintf("Updates (%d)", len(updates)), updatesView(updates, evaluated)),
 		container.NewTabItem("Inventory", inventoryView(inv, hasInv)),
 		container.NewTabItem(fmt.Sprintf("Events (%d)", len(events)), eventsView(events)),
 	)
@@ -299,4 +371,47 @@ func eventsView(events []model.AgentEvent) fyne.CanvasObject {
 		lines = append(lines, fmt.Sprintf("%s  %-7s %s  %s", e.At.Local().Format(time.DateTime), e.Severity, e.Kind, e.Message))
 	}
 	return container.NewVScroll(wrapped(strings.Join(lines, "\n")))
+}
+
+// updatesView lists the updates that apply to the computer and their state.
+func updatesView(rows []model.ComplianceRow, evaluated bool) fyne.CanvasObject {
+	if !evaluated {
+		return widget.NewLabel("Updates are evaluated once the agent has sent its inventory and compliance has been computed.")
+	}
+	if len(rows) == 0 {
+		return widget.NewLabel("No update of the catalog applies to this computer.")
+	}
+	// Not installed first, then unknown, installed and not applicable.
+	slices.SortStableFunc(rows, func(a, b model.ComplianceRow) int { return int(b.State) - int(a.State) })
+	cols := []struct {
+		title string
+		width float32
+		value func(model.ComplianceRow) string
+	}{
+		{"State", 120, func(r model.ComplianceRow) string { return strings.ReplaceAll(r.State.String(), "_", " ") }},
+		{"Bulletin", 240, func(r model.ComplianceRow) string { return r.Bulletin }},
+		{"Update", 420, func(r model.ComplianceRow) string { return r.UpdateName }},
+		{"KB", 100, func(r model.ComplianceRow) string { return r.KB }},
+		{"Superseded", 90, func(r model.ComplianceRow) string {
+			if r.Superseded {
+				return "yes"
+			}
+			return ""
+		}},
+	}
+	t := widget.NewTable(
+		func() (int, int) { return len(rows), len(cols) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cols[id.Col].value(rows[id.Row])) },
+	)
+	t.ShowHeaderRow = true
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cols[id.Col].title) }
+	for i, c := range cols {
+		t.SetColumnWidth(i, c.width)
+	}
+	return t
 }

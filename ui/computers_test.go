@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"patchdesk/jobs"
 	"patchdesk/model"
 	"patchdesk/model/inventory"
 )
@@ -43,10 +44,22 @@ func seedComputers(t *testing.T, store *model.Store) {
 func TestComputersScreen(t *testing.T) {
 	ui, h := newTestConsole(t)
 	seedComputers(t, h.Store)
+	ctx := context.Background()
+	for _, job := range []string{jobs.ImportJobName, jobs.ComplianceJobName} {
+		if _, err := h.Runner.Run(ctx, job, "manual"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ui.ShowScreen("Computers")
 	s := ui.screens[2].(*computersScreen)
 	if len(s.rows) != 2 || s.root.Objects[0] != s.list {
 		t.Fatalf("rows = %d, list shown = %v", len(s.rows), s.root.Objects[0] == s.list)
+	}
+	if got := s.cell(s.rows[1], computerColumns[9]); got != "—" {
+		t.Errorf("PC-RECEPTION (no inventory) installed count = %q, want —", got)
+	}
+	if got := s.cell(s.rows[0], computerColumns[8]); got == "—" || got == "0" {
+		t.Errorf("PC-ACCOUNTS applicable count = %q, want some updates", got)
 	}
 	if got := computerColumns[7].value(s.rows[0], s.now); got != "online" {
 		t.Errorf("PC-ACCOUNTS is %s, want online", got)
@@ -58,12 +71,15 @@ func TestComputersScreen(t *testing.T) {
 	test.AssertImageMatches(t, "screens/computers_detail.png", ui.win.Canvas().Capture())
 
 	// Revoke from the detail view.
-	if err := h.Store.RevokeComputer(context.Background(), h.Actor, s.rows[0].ID); err != nil {
+	if err := h.Store.RevokeComputer(ctx, h.Actor, s.rows[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	s.reload()
 	if got := computerColumns[7].value(s.rows[0], s.now); got != "revoked" {
 		t.Errorf("after revoke PC-ACCOUNTS is %s", got)
+	}
+	if s.target.Options[0] != allComputers || len(s.target.Options) < 3 {
+		t.Fatalf("target filter offers %v", s.target.Options)
 	}
 	s.search.SetText("recep")
 	if len(s.rows) != 1 || s.rows[0].Name != "PC-RECEPTION" {

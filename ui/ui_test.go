@@ -51,6 +51,7 @@ func newTestConsole(t *testing.T) (*App, Host) {
 	src := settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "desk01"}}
 	runner := jobs.NewRunner(store, dir, "gui", log)
 	runner.Register(jobs.ImportJob(store, src, assets.Catalog(), log))
+	runner.Register(jobs.ComplianceJob(store))
 	runner.Register(jobs.MaintenanceJob(store, src))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
