@@ -43,6 +43,9 @@ type Config struct {
 	Log   *slog.Logger
 	// OnCycle, when set, hears the outcome of every cycle (tests wait on it).
 	OnCycle func(Cycle)
+	// Install, when set, runs the install cycle beside the check-ins (cycle.go); the agent fills
+	// in its client, state dir, scanner, clock and logger where they are empty.
+	Install *InstallConfig
 }
 
 // Cycle reports one round of enrol/scan/check-in/upload.
@@ -74,6 +77,7 @@ type Agent struct {
 	nextScan   time.Time
 	events     []wire.Event
 	sendEvents bool
+	installer  *Installer // install cycle hook (cycle.go)
 }
 
 // New reads the state dir and prepares the agent; it needs a token unless it enrolled before.
@@ -122,6 +126,7 @@ func New(cfg Config) (*Agent, error) {
 	a.client = NewClient(a.state.URLs, a.state.CAFingerprint, nil)
 	a.client.SetCredential(cred)
 	a.hostDigest = a.state.LastSentDigest
+	a.installer = a.newInstaller() // install cycle hook (cycle.go)
 	a.plan, _ = parsePlan("every 4h")
 	if st.ScanSchedule != "" {
 		if p, err := parsePlan(st.ScanSchedule); err == nil {
@@ -136,6 +141,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	bo := backoff.NewExponentialBackOff()
 	bo.InitialInterval = 5 * time.Second
 	bo.MaxInterval = 10 * time.Minute
+	a.startInstaller(ctx) // install cycle hook (cycle.go)
 	for {
 		c := a.cycle(ctx)
 		if ctx.Err() != nil {
@@ -191,6 +197,7 @@ func (a *Agent) cycle(ctx context.Context) (c Cycle) {
 		return c
 	}
 	a.apply(resp)
+	a.notifyInstaller(resp.PolicyRevision) // install cycle hook (cycle.go)
 	if !resp.WantInventory {
 		a.hostDigest = a.digest
 	} else {

@@ -170,3 +170,7 @@ func (d Delivery) Validate() error {
 	}
 	return nil
 }
+
+// PathPackages + a package's SHA-256 is where the host serves it (GET, Range supported). The
+// host's jobs.PackagePath is the same path.
+const PathPackages = Prefix + "packages/"

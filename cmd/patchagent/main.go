@@ -44,7 +44,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), scanCmd(), versionCmd(), simulateCmd())
+	root.AddCommand(runCmd(), cycleCmd(), scanCmd(), versionCmd(), simulateCmd())
 	return root
 }
 
@@ -75,7 +75,8 @@ func runCmd() *cobra.Command {
 			if server != "" {
 				servers = []string{server}
 			}
-			a, err := agent.New(agent.Config{Token: token, Servers: servers, StateDir: stateDir, Version: version, Scan: scanner, Log: logger(verbose, slog.LevelInfo)})
+			a, err := agent.New(agent.Config{Token: token, Servers: servers, StateDir: stateDir, Version: version, Scan: scanner, Log: logger(verbose, slog.LevelInfo),
+				Install: &agent.InstallConfig{}})
 			if err != nil {
 				return err
 			}
@@ -85,6 +86,38 @@ func runCmd() *cobra.Command {
 	cmd.Flags().StringVar(&server, "server", "", "host URL, e.g. https://patchhost:8443 (default: the URLs in the token)")
 	cmd.Flags().StringVar(&token, "token", "", "enrolment token from `patchdesk token create` (needed the first time)")
 	cmd.Flags().StringVar(&invFile, "inventory", "", "use this inventory (as `patchagent scan --format json` prints) instead of scanning")
+	cmd.Flags().StringVar(&stateDir, "state", agent.DefaultStateDir(), "state dir holding the credential")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
+	return cmd
+}
+
+// cycleCmd is the guide's Start Software Update Cycle: install what is applicable now, if the
+// host's plug-in policy allows users to.
+func cycleCmd() *cobra.Command {
+	var server, invFile, stateDir string
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "cycle",
+		Short: "Start a software update cycle now (needs \"Allow user to run\" on the host)",
+		Long: "Fetches this computer's policies from the host and installs every applicable update now,\n" +
+			"without waiting for the installation schedule, with the same retries, Terminate after and\n" +
+			"restart option as the agent's own cycles. It refuses while another cycle is installing.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			scanner := func(ctx context.Context) (inventory.Inventory, error) { return scan.Scan(ctx, version) }
+			if invFile != "" {
+				scanner = agent.FileScanner(invFile)
+			}
+			var servers []string
+			if server != "" {
+				servers = []string{server}
+			}
+			return agent.RunUserCycle(cmd.Context(), agent.Config{Servers: servers, StateDir: stateDir, Version: version,
+				Scan: scanner, Log: logger(verbose, slog.LevelInfo)})
+		},
+	}
+	cmd.Flags().StringVar(&server, "server", "", "host URL (default: the URLs the agent enrolled with)")
+	cmd.Flags().StringVar(&invFile, "inventory", "", "use this inventory instead of scanning")
 	cmd.Flags().StringVar(&stateDir, "state", agent.DefaultStateDir(), "state dir holding the credential")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	return cmd

@@ -1,0 +1,78 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"time"
+
+	"patchdesk/agentsvc/wire"
+)
+
+const restartNotice = "PatchDesk: restarting to complete software updates"
+
+// DefaultRestart asks the OS to restart in one minute, so that the agent can still report that
+// it did. Tests inject their own restart instead.
+func DefaultRestart(ctx context.Context) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "windows":
+		cmd = exec.CommandContext(ctx, "shutdown.exe", "/r", "/t", "60", "/c", restartNotice)
+	default:
+		cmd = exec.CommandContext(ctx, "shutdown", "-r", "+1", restartNotice)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("restart the computer: %w: %s", err, out)
+	}
+	return nil
+}
+
+// needRestart records that an update wants a restart: at once when its policy allows an
+// immediate restart, otherwise as the plug-in policy's restart option says.
+func (in *Installer) needRestart(ctx context.Context, a wire.Assignment, u wire.AssignedUpdate) {
+	in.st.RestartNeeded = true
+	in.info("restart", u.ID+" needs a restart to complete")
+	if a.AllowImmediateRestart {
+		in.restart(ctx, "the policy "+a.PolicyName+" allows an immediate restart")
+		return
+	}
+	if in.pol.Plugin.Restart == wire.RestartScheduled && in.st.RestartDue.IsZero() {
+		if t, ok, err := nextTime(in.pol.Plugin.RestartSchedule, in.cfg.Clock.Now()); err == nil && ok {
+			in.st.RestartDue = t
+		}
+	}
+}
+
+// restartIfDue restarts at the end of a cycle, or at the restart schedule's time.
+func (in *Installer) restartIfDue(ctx context.Context, _ bool) {
+	if !in.st.RestartNeeded {
+		return
+	}
+	switch in.pol.Plugin.Restart {
+	case wire.RestartEndOfCycle:
+		in.restart(ctx, "end of the software update cycle")
+	case wire.RestartScheduled:
+		if !in.st.RestartDue.IsZero() && !in.cfg.Clock.Now().Before(in.st.RestartDue) {
+			in.restart(ctx, "restart schedule")
+		}
+	default:
+		in.info("restart", "a restart is required; the plug-in policy never restarts, so it waits for the user")
+	}
+}
+
+// restart clears the request and saves the state before restarting, so the agent that comes back
+// does not restart again; the events go first, while the network is up.
+func (in *Installer) restart(ctx context.Context, why string) {
+	in.st.RestartNeeded, in.st.RestartDue = false, time.Time{}
+	in.info("restart", "restarting the computer: "+why)
+	in.flush(ctx)
+	if err := saveInstallState(in.cfg.StateDir, in.st); err != nil {
+		in.log.Warn("save install state before restart", "err", err)
+	}
+	if err := in.cfg.Restart(ctx); err != nil {
+		in.st.RestartNeeded = true
+		in.log.Error("restart", "err", err)
+		in.events = append(in.events, wire.Event{At: in.cfg.Clock.Now().UTC(), Severity: "error", Kind: "restart", Message: sanitize(err.Error())})
+	}
+}
