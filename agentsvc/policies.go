@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -161,7 +162,7 @@ func (p *Policies) handle(ctx context.Context, c *call) (any, error) {
 func assignedUpdate(u model.AssignedUpdate) (wire.AssignedUpdate, error) {
 	w := wire.AssignedUpdate{ID: u.ID, BulletinID: u.BulletinID, Name: u.Name, SHA256: u.PackageSHA256, Size: u.PackageSize,
 		FileName: u.PackageName, CommandLine: u.CommandLine, Restart: u.Restart, SupersededBy: u.SupersededBy,
-		SuccessCodes: model.DefaultSuccessCodes, RebootCodes: model.DefaultRebootCodes}
+		SuccessCodes: slices.Clone(model.DefaultSuccessCodes), RebootCodes: slices.Clone(model.DefaultRebootCodes)}
 	if u.ApplicableRule != "" {
 		w.ApplicableRule = json.RawMessage(u.ApplicableRule)
 	}
@@ -175,9 +176,12 @@ func assignedUpdate(u model.AssignedUpdate) (wire.AssignedUpdate, error) {
 		if f.raw == "" {
 			continue
 		}
-		if err := json.Unmarshal([]byte(f.raw), f.dst); err != nil {
+		// A fresh slice: decoding into the default's would overwrite model's shared array.
+		var codes []int
+		if err := json.Unmarshal([]byte(f.raw), &codes); err != nil {
 			return w, fmt.Errorf("update %s exit codes %q: %w", u.ID, f.raw, err)
 		}
+		*f.dst = codes
 	}
 	return w, nil
 }

@@ -44,6 +44,11 @@ type InstallConfig struct {
 	UserLoggedOn func() (bool, error)
 	// OnStatus, when set, hears every status change as it is reported (tests wait on it).
 	OnStatus func(wire.Delivery)
+	// OnCycleDone, when set, hears the end of every cycle, after its events were posted.
+	OnCycleDone func(error)
+	// TerminateAfter, when set, replaces the host's Terminate after, whose setting cannot go
+	// below a minute: tests kill a hanging installer in milliseconds.
+	TerminateAfter time.Duration
 }
 
 // Installer runs install cycles; Run is the service's loop, RunCycle one cycle.
@@ -126,7 +131,11 @@ func (in *Installer) Run(ctx context.Context) {
 		case <-in.notify:
 		case <-timer:
 		}
-		if err := in.RunCycle(ctx, false); err != nil && ctx.Err() == nil {
+		err := in.RunCycle(ctx, false)
+		if in.cfg.OnCycleDone != nil {
+			in.cfg.OnCycleDone(err)
+		}
+		if err != nil && ctx.Err() == nil {
 			in.log.Warn("software update cycle", "err", err)
 			if !errors.Is(err, ErrCycleBusy) {
 				// Host away: try again on the next check-in's notice rather than spin.
@@ -382,6 +391,9 @@ func (in *Installer) install(ctx context.Context, a wire.Assignment, u wire.Assi
 	in.set(u, rec, wire.StatusInstalling, nil, "", u.CommandLine)
 	p := in.pol.Plugin
 	timeout := time.Duration(p.TerminateAfterS) * time.Second
+	if in.cfg.TerminateAfter > 0 {
+		timeout = in.cfg.TerminateAfter
+	}
 	if timeout <= 0 {
 		timeout = 4 * time.Hour
 	}

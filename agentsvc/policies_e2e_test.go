@@ -1,0 +1,245 @@
+//go:build !windows
+
+package agentsvc
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"patchdesk/agentsvc/agent"
+	"patchdesk/agentsvc/wire"
+	"patchdesk/jobs"
+	"patchdesk/model"
+	"patchdesk/model/inventory"
+	"patchdesk/model/rules"
+	"patchdesk/model/settings"
+)
+
+// TestInstallCycleEndToEnd takes five updates from a catalog to the agent on 127.0.0.1: the
+// host downloads their installer scripts from a vendor server, a policy distributes them, and a
+// real agent loop installs them. One fails twice then succeeds, one fails every attempt, one
+// hangs and is killed by Terminate after, one asks for a restart, and one's package was
+// tampered with on the host and is refused.
+func TestInstallCycleEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	marks := t.TempDir() // the scripts' effects: KB marker files the scanner reports
+	scripts := map[string]string{
+		"flaky.sh":  `n=$(cat "$M/flaky.n" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$M/flaky.n"; echo "flaky run $n"; [ $n -ge 3 ] || exit 1; touch "$M/KB900001"`,
+		"broken.sh": `echo "broken: disk full" >&2; exit 2`,
+		"hang.sh":   `sleep 60 & sleep 60; touch "$M/KB900003"`,
+		// 3010 cannot be an exit status on Linux or macOS (8 bits): 194 is 3010 mod 256, and the
+		// catalog declares it as this update's reboot code.
+		"reboot.sh": `touch "$M/KB900004"; exit 194`,
+		"tamper.sh": `touch "$M/KB900005"`,
+	}
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := scripts[strings.TrimPrefix(r.URL.Path, "/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte("M=" + marks + "\n" + body + "\n"))
+	}))
+	defer vendor.Close()
+
+	// The host: store, settings, catalog, download, policy.
+	dir := t.TempDir()
+	store, err := model.Open(ctx, dir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	src := settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "patchhost"}}
+	if _, err := src.Save(ctx, "test", map[string]string{settings.KeyReinstallAttempts: "2", settings.KeyRestart: "end_of_cycle"}); err != nil {
+		t.Fatal(err)
+	}
+	linux := rules.Rule{Op: rules.OS, Family: "linux"}
+	var bulletins []model.CatalogBulletin
+	for i, name := range []string{"flaky", "broken", "hang", "reboot", "tamper"} {
+		content := []byte("M=" + marks + "\n" + scripts[name+".sh"] + "\n")
+		kb := "KB90000" + string(rune('1'+i))
+		installed := rules.HasKB(kb)
+		u := model.CatalogUpdate{ID: "U-" + name, Name: name + " update", URL: vendor.URL + "/" + name + ".sh", FileName: name + ".sh",
+			Size: int64(len(content)), SHA256: sha(content), CommandLine: `sh "` + name + `.sh"`, Applicable: &linux, Installed: &installed}
+		if name == "reboot" {
+			u.SuccessCodes, u.RebootCodes = []int{0, 194}, []int{194}
+		}
+		bulletins = append(bulletins, model.CatalogBulletin{ID: "B-" + name, Vendor: "Test Vendor", Software: "Test App", Title: name,
+			Severity: "Critical", Released: time.Date(2026, 1, 13, 0, 0, 0, 0, time.UTC), Updates: []model.CatalogUpdate{u}})
+	}
+	if _, err := store.ApplyCatalog(ctx, []model.CatalogUnit{{Location: "test", Unit: "u", Digest: "d", Bulletins: bulletins}}, model.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"B-flaky", "B-broken", "B-hang", "B-reboot", "B-tamper"}
+	if _, err := store.RequestPackages(ctx, "test", ids, false); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := (&jobs.Downloader{Store: store, Settings: src, Log: quiet}).Run(ctx, nil)
+	if err != nil || sum.Downloaded != 5 {
+		t.Fatalf("download: %+v, %v", sum, err)
+	}
+	// Tamper with one stored package without changing its size: only the agent's hash check
+	// can tell.
+	pkgs, _ := store.Packages(ctx, "B-tamper")
+	b, _ := os.ReadFile(pkgs[0].FilePath())
+	if err := os.WriteFile(pkgs[0].FilePath(), []byte(strings.Replace(string(b), "touch", "rm -f", 1)[:len(b)]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreatePolicy(ctx, "test", model.PolicyInput{Name: "Test rollout", Bulletins: ids,
+		Targets: []string{"All computers with the agent"}, Run: model.PolicyRunASAP, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	srv, err := New(store, src, dir, quiet, Options{Addr: "127.0.0.1:0", PollEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ServePolicies(NewPolicies(store, src, quiet, time.Hour))
+	srv.HandleAgent(jobs.PackagePath, jobs.PackageHandler(store, srv.Authenticate, quiet))
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	h := &host{srv: srv, store: store, src: src, dir: dir, url: "https://" + srv.Addr().String(), fp: srv.CAFingerprint()}
+	tok := h.token(t, 1, time.Hour)
+
+	scan := func(context.Context) (inventory.Inventory, error) {
+		inv := inventory.Inventory{Hostname: "pc-e2e", OS: inventory.OS{Family: "linux", Name: "Test Linux"}, KBs: []string{"KB100000"}}
+		entries, _ := os.ReadDir(marks)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "KB") {
+				inv.KBs = append(inv.KBs, e.Name())
+			}
+		}
+		return inv, nil
+	}
+	state := t.TempDir()
+	clock := clockwork.NewFakeClock()
+
+	// Enrol first, so the computer is in the target when the policy is fetched.
+	enrolled := make(chan agent.Cycle, 1)
+	actx, acancel := context.WithCancel(ctx)
+	a, err := agent.New(agent.Config{Token: tok.String(), StateDir: state, Version: "test", Scan: scan, Clock: clock, Log: quiet,
+		OnCycle: func(c agent.Cycle) { enrolled <- c; acancel() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Run(actx)
+	if c := <-enrolled; c.Err != nil || !c.Enrolled {
+		t.Fatalf("enrol: %+v", c)
+	}
+	if _, err := store.RecomputeTargets(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	restarted := make(chan struct{}, 1)
+	statuses := map[string][]string{}
+	statusCh := make(chan wire.Delivery, 100)
+	cycles := make(chan error, 100)
+	a, err = agent.New(agent.Config{StateDir: state, Version: "test", Scan: scan, Clock: clock, Log: quiet,
+		Install: &agent.InstallConfig{TerminateAfter: 300 * time.Millisecond,
+			Restart:  func(context.Context) error { restarted <- struct{}{}; return nil },
+			OnStatus:    func(d wire.Delivery) { statusCh <- d },
+			OnCycleDone: func(err error) { cycles <- err }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go a.Run(ctx)
+	// Wait for a cycle that ends with every update in a final status; its events are posted by
+	// then. The restart must have happened on the way.
+	final := func() bool {
+		for _, id := range []string{"U-flaky", "U-broken", "U-hang", "U-reboot", "U-tamper"} {
+			s := statuses[id]
+			if len(s) == 0 || (s[len(s)-1] != "installed" && s[len(s)-1] != "failed") {
+				return false
+			}
+		}
+		return true
+	}
+	restarts := 0
+	for done := false; !done; {
+		select {
+		case d := <-statusCh:
+			statuses[d.UpdateID] = append(statuses[d.UpdateID], d.Status)
+		case <-restarted:
+			restarts++
+		case err := <-cycles:
+			if err != nil {
+				t.Fatalf("cycle: %v", err)
+			}
+			for len(statusCh) > 0 {
+				d := <-statusCh
+				statuses[d.UpdateID] = append(statuses[d.UpdateID], d.Status)
+			}
+			done = final()
+		case <-time.After(time.Minute):
+			t.Fatalf("updates not final; statuses so far: %v", statuses)
+		}
+	}
+	if restarts != 1 {
+		t.Errorf("restarted %d times, want 1 (end of the cycle that installed U-reboot)", restarts)
+	}
+
+	want := map[string][]string{
+		"U-flaky": {"installation_scheduled", "download_required", "installing", "failed_rescheduled", "installing", "failed_rescheduled",
+			"installing", "verification", "installed"},
+		"U-broken": {"installation_scheduled", "download_required", "installing", "failed_rescheduled", "installing", "failed_rescheduled",
+			"installing", "failed"},
+		"U-hang": {"installation_scheduled", "download_required", "installing", "failed_rescheduled", "installing", "failed_rescheduled",
+			"installing", "failed"},
+		"U-reboot": {"installation_scheduled", "download_required", "installing", "verification", "installed"},
+		"U-tamper": {"installation_scheduled", "download_required", "retry", "download_required", "retry", "download_required", "failed"},
+	}
+	for id, w := range want {
+		if got := strings.Join(statuses[id], " "); got != strings.Join(w, " ") {
+			t.Errorf("%s statuses:\n got %s\nwant %s", id, got, strings.Join(w, " "))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(marks, "KB900003")); err == nil {
+		t.Error("the hanging installer's tree survived Terminate after")
+	}
+	if _, err := os.Stat(filepath.Join(marks, "KB900005")); err == nil {
+		t.Error("the tampered package ran")
+	}
+
+	// The host stored every status change, per computer × update × attempt.
+	comp, err := store.FindComputer(ctx, "pc-e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := store.DeliveryEvents(ctx, comp.ID, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]int{}
+	for _, e := range evs {
+		stored[e.UpdateID]++
+		if e.UpdateID == "U-hang" && e.Status == "failed" && (e.Attempt != 3 || e.ExitCode == nil || *e.ExitCode != -1) {
+			t.Errorf("hang's final event: attempt %d exit %v", e.Attempt, e.ExitCode)
+		}
+		if e.UpdateID == "U-broken" && e.Status == "failed" && !strings.Contains(e.LogTail, "disk full") {
+			t.Errorf("broken's log tail %q lacks the installer's output", e.LogTail)
+		}
+		if e.BulletinID == "" {
+			t.Errorf("event %d has no bulletin", e.ID)
+		}
+	}
+	for id, w := range want {
+		if stored[id] != len(w) {
+			t.Errorf("host stored %d events of %s, want %d", stored[id], id, len(w))
+		}
+	}
+}
+
+func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
