@@ -57,11 +57,16 @@ func applicableText(b model.BulletinRow) string {
 	return fmt.Sprint(b.Applicable)
 }
 
+// bulletinColumns are Table 7-1's columns, with the computers' compliance early on because it is
+// what an administrator sorts by first.
 var bulletinColumns = []bulletinColumn{
 	{"", "", 36, nil}, // the check box
 	{"Bulletin", "id", 280, func(b model.BulletinRow) string { return b.ID }},
 	{"Severity", "severity", 100, func(b model.BulletinRow) string { return b.Severity }},
 	{"Custom Severity", "custom_severity", 130, func(b model.BulletinRow) string { return b.CustomSeverity }},
+	{"Applicable", "applicable", 85, applicableText},
+	{"Installed", "installed", 80, func(b model.BulletinRow) string { return fmt.Sprint(b.Installed) }},
+	{"Not installed", "not_installed", 100, func(b model.BulletinRow) string { return fmt.Sprint(b.NotInstalled) }},
 	{"Staged", "staged", 70, func(b model.BulletinRow) string { return yesNo(b.Staged) }},
 	{"Policies", "policies", 70, func(b model.BulletinRow) string { return fmt.Sprint(b.Policies) }},
 	{"Updates", "updates", 75, func(b model.BulletinRow) string { return fmt.Sprint(b.Updates) }},
@@ -70,9 +75,6 @@ var bulletinColumns = []bulletinColumn{
 	{"Revised", "revised", 100, func(b model.BulletinRow) string { return day(b.Revised) }},
 	{"Vendor", "vendor", 150, func(b model.BulletinRow) string { return b.Vendor }},
 	{"CVEs", "cves", 150, func(b model.BulletinRow) string { return cveSummary(b.CVEs) }},
-	{"Applicable", "applicable", 85, applicableText},
-	{"Installed", "installed", 80, func(b model.BulletinRow) string { return fmt.Sprint(b.Installed) }},
-	{"Not installed", "not_installed", 100, func(b model.BulletinRow) string { return fmt.Sprint(b.NotInstalled) }},
 	{"Description", "description", 420, func(b model.BulletinRow) string { return b.Title }},
 }
 
@@ -142,7 +144,7 @@ func newRemediationScreen(ui *App) *remediationScreen {
 	dates := container.NewHBox(container.NewGridWrap(dateSize, s.from), container.NewGridWrap(dateSize, s.to))
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(s.vendor, s.severity, s.custom, dates, s.hideSuperseded), s.search)
 	toolbar := container.NewHBox(s.actionButtons()...)
-	note := widget.NewLabel("Staged means every update's package is downloaded. Applicable, Installed and Not installed fill in once agents report their inventory.")
+	note := widget.NewLabel("Applicable, Installed and Not installed count computers, from their last inventory. Staged means every update's package is downloaded.")
 	note.Truncation = fyne.TextTruncateEllipsis
 	note.SizeName = theme.SizeNameCaptionText
 	s.count.TextStyle = fyne.TextStyle{Bold: true}
