@@ -155,9 +155,13 @@ func (c *Client) do(ctx context.Context, url string, body []byte, gz bool, cred 
 		return err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	// The policies reply is the largest the host sends; one byte more tells a cut reply from a whole one.
+	data, err := io.ReadAll(io.LimitReader(resp.Body, wire.MaxPoliciesReply+1))
 	if err != nil {
 		return fmt.Errorf("read reply from %s: %w", url, err)
+	}
+	if len(data) > wire.MaxPoliciesReply {
+		return fmt.Errorf("reply from %s is larger than %d bytes", url, wire.MaxPoliciesReply)
 	}
 	if resp.StatusCode != http.StatusOK {
 		se := &StatusError{Status: resp.StatusCode, Message: strings.TrimSpace(string(data))}

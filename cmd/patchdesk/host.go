@@ -98,6 +98,7 @@ func (h *host) startListener(ctx context.Context, opts hostOptions) error {
 		return err
 	}
 	l.HandleAgent(jobs.PackagePath, jobs.PackageHandler(h.store, l.Authenticate, h.log))
+	l.ServePolicies(agentsvc.NewPolicies(h.store, h.settings, h.log, 0))
 	if err := l.Start(ctx); err != nil {
 		return err
 	}
