@@ -71,8 +71,7 @@ func SeedCompliance(t testing.TB, s *model.Store) {
 		if err := s.CreateEnrolToken(ctx, model.EnrolToken{ID: tok, SecretHash: hash("s"), CreatedAt: now, ExpiresAt: now.Add(time.Hour), Uses: 1, UsesLeft: 1}); err != nil {
 			t.Fatal(err)
 		}
-		c, err := s.Enrol(ctx, model.Enrolment{TokenID: tok, SecretHash: hash("s"), Hostname: name, OSFamily: "windows",
-			AgentVersion: []string{"1.2.0", "1.2.0", "1.3.0", "1.3.0", ""}[i], CredentialHash: hash(name), Now: now})
+		c, err := s.Enrol(ctx, model.Enrolment{TokenID: tok, SecretHash: hash("s"), Hostname: name, OSFamily: "windows", CredentialHash: hash(name), Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,6 +89,11 @@ func SeedCompliance(t testing.TB, s *model.Store) {
 		rec := model.InventoryRecord{ComputerID: c.ID, Inventory: &inv, Digest: inv.Digest(), Blob: blob, At: at}
 		if res, err := s.SaveInventories(ctx, []model.InventoryRecord{rec}); err != nil || res[0] != nil {
 			t.Fatalf("SaveInventories = %v, %v", res, err)
+		}
+		// Every agent checked in an hour before Now, and says its version.
+		hb := model.Heartbeat{ComputerID: c.ID, At: now.Add(-time.Hour), AgentVersion: []string{"1.2.0", "1.2.0", "1.3.0", "1.3.0", "1.1.0"}[i]}
+		if err := s.SaveHeartbeats(ctx, []model.Heartbeat{hb}); err != nil {
+			t.Fatal(err)
 		}
 		if name == "PC-NOKB" {
 			if err := s.RevokeComputer(ctx, "test", c.ID); err != nil {
