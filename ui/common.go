@@ -100,3 +100,31 @@ func (s *staticScreen) title() string              { return s.name }
 func (s *staticScreen) icon() fyne.Resource        { return s.symbol }
 func (s *staticScreen) content() fyne.CanvasObject { return s.root }
 func (s *staticScreen) reload()                    {}
+
+// column is one column of a read-only table of T.
+type column[T any] struct {
+	title string
+	width float32
+	value func(T) string
+}
+
+// rowsTable is a read-only, truncating table of rows with a header row.
+func rowsTable[T any](rows []T, cols []column[T]) *widget.Table {
+	t := widget.NewTable(
+		func() (int, int) { return len(rows), len(cols) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(cols[id.Col].value(rows[id.Row]))
+		},
+	)
+	t.ShowHeaderRow = true
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cols[id.Col].title) }
+	for i, c := range cols {
+		t.SetColumnWidth(i, c.width)
+	}
+	return t
+}

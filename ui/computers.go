@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"patchdesk/agentsvc/wire"
 	"patchdesk/model"
 	"patchdesk/model/inventory"
 )
@@ -256,16 +257,31 @@ func (s *computersScreen) loadDetail(c model.Computer) {
 	if err == nil {
 		updates, err = s.ui.host.Store.Compliance(ctx, model.ComplianceFilter{ComputerID: c.ID})
 	}
+	var deliveries []model.DeliveryEvent
+	if err == nil {
+		deliveries, err = s.ui.host.Store.DeliveryEvents(ctx, c.ID, 500)
+	}
 	fyne.Do(func() {
 		if err != nil {
 			showError(s.ui.win, err)
 			return
 		}
-		s.showDetail(c, inv, hasInv, events, updates, s.compliance[c.ID].Evaluated)
+		s.showDetail(c, detail{inv: inv, hasInv: hasInv, events: events, updates: updates, deliveries: deliveries,
+			evaluated: s.compliance[c.ID].Evaluated})
 	})
 }
 
-func (s *computersScreen) showDetail(c model.Computer, inv inventory.Inventory, hasInv bool, events []model.AgentEvent, updates []model.ComplianceRow, evaluated bool) {
+// detail is what a computer's detail view shows.
+type detail struct {
+	inv        inventory.Inventory
+	hasInv     bool
+	evaluated  bool
+	events     []model.AgentEvent
+	updates    []model.ComplianceRow
+	deliveries []model.DeliveryEvent
+}
+
+func (s *computersScreen) showDetail(c model.Computer, d detail) {
 	scan := widget.NewButtonWithIcon("Run scan now", theme.SearchIcon(), func() {
 		s.act(c, "scan", func(ctx context.Context) error { return s.ui.host.Store.RequestScan(ctx, s.ui.host.Actor, c.ID) })
 	})
@@ -290,9 +306,10 @@ func (s *computersScreen) showDetail(c model.Computer, inv inventory.Inventory, 
 	}
 	title := widget.NewLabelWithStyle(fmt.Sprintf("%s  ·  %s %s  ·  %s", c.Name, c.OSName, osBuild(c), computerState(c, s.now)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	tabs := container.NewAppTabs(
-		container.NewTabItem(fmt.Sprintf("Updates (%d)", len(updates)), updatesView(updates, evaluated)),
-		container.NewTabItem("Inventory", inventoryView(inv, hasInv)),
-		container.NewTabItem(fmt.Sprintf("Events (%d)", len(events)), eventsView(events)),
+		container.NewTabItem(fmt.Sprintf("Updates (%d)", len(d.updates)), updatesView(d.updates, d.evaluated)),
+		container.NewTabItem(fmt.Sprintf("Deliveries (%d)", len(d.deliveries)), deliveriesView(d.deliveries)),
+		container.NewTabItem("Inventory", inventoryView(d.inv, d.hasInv)),
+		container.NewTabItem(fmt.Sprintf("Events (%d)", len(d.events)), eventsView(d.events)),
 	)
 	s.detail.Objects = []fyne.CanvasObject{container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(scan, revoke, del), title), nil, nil, nil, tabs)}
 	s.detail.Refresh()
@@ -330,33 +347,14 @@ func inventoryView(inv inventory.Inventory, ok bool) fyne.CanvasObject {
 		widget.NewFormItem(fmt.Sprintf("Updates (%d)", len(inv.KBs)), wrapped(strings.Join(inv.KBs, "  "))),
 	)
 	sw := inv.Software
-	cols := []struct {
-		title string
-		width float32
-		value func(inventory.Software) string
-	}{
+	cols := []column[inventory.Software]{
 		{"Software", 300, func(x inventory.Software) string { return x.Name }},
 		{"Version", 130, func(x inventory.Software) string { return x.Version }},
 		{"Publisher", 200, func(x inventory.Software) string { return x.Publisher }},
 		{"Installed", 100, func(x inventory.Software) string { return x.InstallDate }},
 		{"Product code", 300, func(x inventory.Software) string { return x.ProductCode }},
 	}
-	t := widget.NewTable(
-		func() (int, int) { return len(sw), len(cols) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(cols[id.Col].value(sw[id.Row]))
-		},
-	)
-	t.ShowHeaderRow = true
-	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cols[id.Col].title) }
-	for i, c := range cols {
-		t.SetColumnWidth(i, c.width)
-	}
+	t := rowsTable(sw, cols)
 	split := container.NewHSplit(container.NewVScroll(facts), t)
 	split.Offset = 0.35
 	return split
@@ -383,11 +381,7 @@ func updatesView(rows []model.ComplianceRow, evaluated bool) fyne.CanvasObject {
 	}
 	// Not installed first, then unknown, installed and not applicable.
 	slices.SortStableFunc(rows, func(a, b model.ComplianceRow) int { return int(b.State) - int(a.State) })
-	cols := []struct {
-		title string
-		width float32
-		value func(model.ComplianceRow) string
-	}{
+	cols := []column[model.ComplianceRow]{
 		{"State", 120, func(r model.ComplianceRow) string { return strings.ReplaceAll(r.State.String(), "_", " ") }},
 		{"Bulletin", 240, func(r model.ComplianceRow) string { return r.Bulletin }},
 		{"Update", 420, func(r model.ComplianceRow) string { return r.UpdateName }},
@@ -399,19 +393,34 @@ func updatesView(rows []model.ComplianceRow, evaluated bool) fyne.CanvasObject {
 			return ""
 		}},
 	}
-	t := widget.NewTable(
-		func() (int, int) { return len(rows), len(cols) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cols[id.Col].value(rows[id.Row])) },
-	)
-	t.ShowHeaderRow = true
-	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cols[id.Col].title) }
-	for i, c := range cols {
-		t.SetColumnWidth(i, c.width)
+	t := rowsTable(rows, cols)
+	return t
+}
+
+// deliveriesView lists the status changes the agent reported while installing updates (the
+// guide's Table 4-1 statuses), newest first.
+func deliveriesView(events []model.DeliveryEvent) fyne.CanvasObject {
+	if len(events) == 0 {
+		return widget.NewLabel("The agent has not reported installing any update yet.")
 	}
+	cols := []column[model.DeliveryEvent]{
+		{"At", 160, func(e model.DeliveryEvent) string { return e.At.Local().Format(time.DateTime) }},
+		{"Update", 300, func(e model.DeliveryEvent) string { return e.UpdateID }},
+		{"Status", 250, func(e model.DeliveryEvent) string {
+			if text, ok := wire.StatusText[e.Status]; ok {
+				return text
+			}
+			return e.Status
+		}},
+		{"Attempt", 70, func(e model.DeliveryEvent) string { return fmt.Sprint(e.Attempt) }},
+		{"Exit code", 80, func(e model.DeliveryEvent) string {
+			if e.ExitCode == nil {
+				return ""
+			}
+			return fmt.Sprint(*e.ExitCode)
+		}},
+		{"Message", 400, func(e model.DeliveryEvent) string { return e.Message }},
+	}
+	t := rowsTable(events, cols)
 	return t
 }

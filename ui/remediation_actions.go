@@ -172,11 +172,7 @@ func (s *remediationScreen) showUpdates() {
 }
 
 func updatesTable(rows []model.UpdateRow) fyne.CanvasObject {
-	cols := []struct {
-		title string
-		width float32
-		value func(model.UpdateRow) string
-	}{
+	cols := []column[model.UpdateRow]{
 		{"Update", 300, func(u model.UpdateRow) string { return u.Name }},
 		{"KB", 90, func(u model.UpdateRow) string { return u.KB }},
 		{"Product", 220, func(u model.UpdateRow) string { return u.Product }},
@@ -196,22 +192,7 @@ func updatesTable(rows []model.UpdateRow) fyne.CanvasObject {
 		}},
 		{"Command line", 300, func(u model.UpdateRow) string { return u.CommandLine }},
 	}
-	t := widget.NewTable(
-		func() (int, int) { return len(rows), len(cols) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(cols[id.Col].value(rows[id.Row]))
-		},
-	)
-	t.ShowHeaderRow = true
-	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(cols[id.Col].title) }
-	for i, c := range cols {
-		t.SetColumnWidth(i, c.width)
-	}
+	t := rowsTable(rows, cols)
 	return t
 }
 
