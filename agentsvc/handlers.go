@@ -264,7 +264,7 @@ func (s *Server) checkin(ctx context.Context, c *call) (any, error) {
 		NextCheckinS:      int(s.opts.CheckinInterval / time.Second),
 		WantInventory:     want,
 		ScanNow:           scanNow,
-		ScanSchedule:      cfg.scanSchedule,
+		ScanSchedule:      s.scanScheduleFor(c.computer, cfg),
 		SendOnlyIfChanged: cfg.onlyIfChanged,
 		AgentEvents:       cfg.agentEvents,
 		PolicyRevision:    s.policyRevision(ctx, c.computer), // install cycle hook (policies.go)

@@ -28,6 +28,7 @@ type Store interface {
 	SaveHeartbeats(ctx context.Context, hs []model.Heartbeat) error
 	SaveInventories(ctx context.Context, recs []model.InventoryRecord) ([]error, error)
 	AddAgentEvents(ctx context.Context, events []model.AgentEvent) error
+	TargetMemberIDs(ctx context.Context, name string) ([]uint, error)
 }
 
 // SettingsSource reads the settings and tells when they changed; settings.Source has it.
@@ -94,6 +95,11 @@ type Server struct {
 
 	routes map[string]http.Handler // further agent endpoints, see HandleAgent
 
+	// scanMembers are the computers of the scan.target target, which alone scan on schedule;
+	// nil until first read (everyone scans). Read at most every scanTargetEvery.
+	scanMembers  atomic.Pointer[map[uint]bool]
+	scanLoadedAt time.Time
+
 	mu         sync.Mutex
 	http       *http.Server
 	addr       net.Addr
@@ -108,6 +114,7 @@ type hostConfig struct {
 	addr          string
 	names         []string
 	scanSchedule  string
+	scanTarget    string
 	onlyIfChanged bool
 	agentEvents   bool
 }
@@ -264,6 +271,7 @@ func (s *Server) loadSettings(ctx context.Context) error {
 		addr:          v.Text(settings.KeyListenerAddress),
 		names:         v.List(settings.KeyListenerNames),
 		scanSchedule:  v.Schedule(settings.KeyScanSchedule).String(),
+		scanTarget:    v.Text(settings.KeyScanTarget),
 		onlyIfChanged: v.Bool(settings.KeyScanOnlyIfChanged),
 		agentEvents:   v.Bool(settings.KeyAgentEvents),
 	}
@@ -317,7 +325,44 @@ func (s *Server) refresh(ctx context.Context) error {
 	if err := s.applyComputerChanges(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if err := s.loadScanMembers(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// scanTargetEvery bounds how often the scan target's members are read: membership itself only
+// changes on the patch filter update interval.
+const scanTargetEvery = 30 * time.Second
+
+// loadScanMembers reads which computers the System Assessment Scan's target holds.
+func (s *Server) loadScanMembers(ctx context.Context) error {
+	now := s.opts.Now()
+	if !s.scanLoadedAt.IsZero() && now.Sub(s.scanLoadedAt) < scanTargetEvery {
+		return nil
+	}
+	s.scanLoadedAt = now
+	ids, err := s.store.TargetMemberIDs(ctx, s.cfg.Load().scanTarget)
+	if err != nil {
+		// A missing or broken target must not stop every computer's scans.
+		s.scanMembers.Store(nil)
+		return fmt.Errorf("read the scan target's members (all computers scan meanwhile): %w", err)
+	}
+	members := make(map[uint]bool, len(ids))
+	for _, id := range ids {
+		members[id] = true
+	}
+	s.scanMembers.Store(&members)
+	return nil
+}
+
+// scanScheduleFor is the scan schedule a computer is told: its target's members scan on the
+// System Assessment Scan schedule, others only when asked ("scan now").
+func (s *Server) scanScheduleFor(id uint, cfg *hostConfig) string {
+	if m := s.scanMembers.Load(); m != nil && !(*m)[id] {
+		return "manual"
+	}
+	return cfg.scanSchedule
 }
 
 // applyComputerChanges reloads the computers an administrator revoked, deleted or asked to scan.

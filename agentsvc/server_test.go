@@ -414,3 +414,35 @@ func TestAgentCatchesUpWhenHostReturns(t *testing.T) {
 		t.Fatalf("cycle after the host returned = %+v", c)
 	}
 }
+
+func TestOnlyTheScanTargetScansOnSchedule(t *testing.T) {
+	h := startHost(t, Options{})
+	ctx := context.Background()
+	tok := h.token(t, 2, time.Hour)
+	c1, _ := enrolClient(t, h, tok, "PC-1")
+	c2, _ := enrolClient(t, h, tok, "PC-2")
+	if _, err := h.store.AddTarget(ctx, "t", "Pilot", "", model.TargetQuery{NamePattern: "PC-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.RecomputeTargets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.src.Save(ctx, "t", map[string]string{settings.KeyScanTarget: "Pilot"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		c    *agent.Client
+		want string
+	}{{c1, "every 4h"}, {c2, "manual"}} {
+		resp, err := tt.c.Checkin(ctx, wire.CheckinRequest{AgentVersion: "1.0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.ScanSchedule != tt.want {
+			t.Errorf("scan schedule = %q, want %q", resp.ScanSchedule, tt.want)
+		}
+	}
+}

@@ -82,8 +82,7 @@ func startHost(ctx context.Context, g *globals, mode string, opts hostOptions) (
 	}
 	h.scheduler.Start()
 	go h.scheduler.Watch(ctx, e.settings, nil, settingsPoll)
-	go h.firstImport(ctx, v)
-	go h.resumeDownloads(ctx)
+	go h.catchUp(ctx, v)
 	e.log.Info("PatchDesk host started", "data", dir, "mode", mode, "version", appVersion())
 	return h, nil
 }
@@ -124,6 +123,17 @@ func (h *host) Close() {
 	h.log.Info("PatchDesk host stopped")
 	h.env.Close()
 	h.lock.Release()
+}
+
+// catchUp runs, one after the other, what a starting host owes: the first catalog import, the
+// targets (the scan target and policies need current members, and the interval job's first run
+// is one interval away) and downloads a stopped host left pending.
+func (h *host) catchUp(ctx context.Context, v settings.Values) {
+	h.firstImport(ctx, v)
+	if _, err := h.runner.Run(ctx, jobs.TargetsJobName, "startup"); err != nil && !errors.Is(err, jobs.ErrAlreadyRunning) {
+		h.log.Error("update targets at start", "err", err)
+	}
+	h.resumeDownloads(ctx)
 }
 
 // firstImport imports the built-in catalog when the database has none, so a new administrator

@@ -163,14 +163,7 @@ const DefaultTarget = "Windows computers with the agent"
 
 // Features that later releases bring; settings naming them say so in the GUI.
 const (
-	featureDownloads = "package downloads"
-	featureTargets   = "computer targets"
-	featureWizard    = "the Distribute Software Updates wizard"
-	featurePurge     = "the purge-packages job"
-	featureInstall   = "the agent install cycle"
-	featureListener  = "the agent listener"
-	featureImport    = "the catalog import"
-	featurePolicies  = "software update policies"
+	featureInstall = "the agent install cycle"
 )
 
 var (
@@ -267,7 +260,7 @@ var Defs = []Def{
 	{Key: KeyScanOnlyIfChanged, Pane: "scan", Section: "Schedule", Label: "Send inventory results only if changed", Kind: Bool,
 		Default: "true", Help: "Agents send the inventory only when it differs from the last one sent."},
 	{Key: KeyScanTarget, Pane: "scan", Section: "Target", Label: "Target", Kind: Text,
-		Default: DefaultTarget, Item: nonEmptyName, Help: "Computers this scan applies to. Change it only for a specific reason.", Pending: featureTargets},
+		Default: DefaultTarget, Item: nonEmptyName, Help: "Computers that scan on the schedule above; others scan only when asked. Change it only for a specific reason."},
 
 	{Key: KeyImportSchedule, Pane: "import", Section: "Schedule", Label: "Import schedule", Kind: Schedule,
 		Default: "daily 01:00", Help: "When the import-catalog job runs."},
