@@ -76,6 +76,7 @@ func (e *env) newRunner(overrides ...jobs.Job) *jobs.Runner {
 		jobs.PurgeJob(e.store, e.settings, e.log, nil),
 		jobs.TargetsJob(e.store),
 		jobs.ComplianceJob(e.store),
+		jobs.SnapshotJob(e.store, nil),
 		jobs.MaintenanceJob(e.store, e.settings),
 	}
 	for _, j := range all {
