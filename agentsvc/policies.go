@@ -24,14 +24,22 @@ type PolicyStore interface {
 	AddDeliveryEvents(ctx context.Context, events []model.DeliveryEvent) error
 }
 
+// LimitStore narrows assignments: maintenance windows, denied updates and deployment delays.
+// *model.Store has it; a PolicyStore without it serves assignments unlimited.
+type LimitStore interface {
+	DeliveryLimits(ctx context.Context, computerID uint) (model.DeliveryLimits, error)
+	LimitRevisions(ctx context.Context, now time.Time) (model.LimitRevisions, error)
+}
+
 // Policies serves the agent install cycle: the policy revision in check-in replies, the
 // computer's assignments at wire.PathPolicies, and the delivery events agents post.
 type Policies struct {
-	store PolicyStore
-	src   SettingsSource
-	log   *slog.Logger
-	ttl   time.Duration
-	now   func() time.Time
+	store  PolicyStore
+	limits LimitStore // nil: no windows, denials or delays
+	src    SettingsSource
+	log    *slog.Logger
+	ttl    time.Duration
+	now    func() time.Time
 
 	cache      atomic.Pointer[revisionCache]
 	refreshing atomic.Bool
@@ -42,6 +50,7 @@ type Policies struct {
 type revisionCache struct {
 	at       time.Time
 	revs     model.AssignmentRevisions
+	limits   model.LimitRevisions
 	settings string
 }
 
@@ -53,7 +62,10 @@ func NewPolicies(store PolicyStore, src SettingsSource, log *slog.Logger, ttl ti
 	if ttl <= 0 {
 		ttl = 5 * time.Second
 	}
-	return &Policies{store: store, src: src, log: log.With("component", "policies"), ttl: ttl, now: time.Now}
+	p := &Policies{store: store, src: src, log: log.With("component", "policies"), ttl: ttl, now: time.Now}
+	// Asserted rather than required, so that NewPolicies keeps its signature for its callers.
+	p.limits, _ = store.(LimitStore)
+	return p
 }
 
 // policyServices ties a Policies to its listener. It lives here rather than as a field of Server
@@ -102,7 +114,8 @@ func (s *Server) policyRevision(ctx context.Context, computer uint) string {
 }
 
 func (c *revisionCache) revision(computer uint) string {
-	h := sha256.Sum256([]byte(c.revs.Global + "|" + c.settings + "|" + c.revs.ByComputer[computer]))
+	h := sha256.Sum256([]byte(c.revs.Global + "|" + c.settings + "|" + c.revs.ByComputer[computer] +
+		"|" + c.limits.Global + "|" + c.limits.ByComputer[computer]))
 	return hex.EncodeToString(h[:12])
 }
 
@@ -119,6 +132,11 @@ func (p *Policies) refresh(ctx context.Context) (*revisionCache, error) {
 		return nil, fmt.Errorf("settings revision: %w", err)
 	}
 	c := &revisionCache{at: at, revs: revs, settings: sr}
+	if p.limits != nil {
+		if c.limits, err = p.limits.LimitRevisions(ctx, at); err != nil {
+			return nil, err
+		}
+	}
 	p.cache.Store(c)
 	return c, nil
 }
@@ -142,12 +160,25 @@ func (p *Policies) handle(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var lim model.DeliveryLimits
+	if p.limits != nil {
+		if lim, err = p.limits.DeliveryLimits(ctx, c.computer); err != nil {
+			return nil, err
+		}
+	}
+	now := p.now()
 	resp := wire.PoliciesResponse{Revision: cache.revision(c.computer), Plugin: pluginSettings(vals), Assignments: []wire.Assignment{}}
+	for _, w := range lim.Windows {
+		resp.MaintenanceWindows = append(resp.MaintenanceWindows, wire.MaintenanceWindow{Name: w.Name, Spec: w.Spec})
+	}
 	for _, a := range as {
 		wa := wire.Assignment{PolicyID: a.ID, PolicyName: a.Name, PolicyRevision: a.Revision, Run: a.Run, Schedule: a.Schedule,
 			AllowImmediateRestart: a.AllowImmediateRestart, OverrideMaintenanceWindows: a.OverrideMaintenanceWindows,
 			Updates: make([]wire.AssignedUpdate, 0, len(a.Updates))}
 		for _, u := range a.Updates {
+			if withheld(lim, a.ID, u, now) {
+				continue
+			}
 			wu, err := assignedUpdate(u)
 			if err != nil {
 				return nil, err
@@ -157,6 +188,17 @@ func (p *Policies) handle(ctx context.Context, c *call) (any, error) {
 		resp.Assignments = append(resp.Assignments, wa)
 	}
 	return resp, nil
+}
+
+// withheld says whether an update stays off the computer for now: denied everywhere, or not yet
+// past its bulletin's release plus the delay of the policy's target that holds the computer.
+// The revision moves when the delay runs out (model.LimitRevisions), so the agent fetches it then.
+func withheld(l model.DeliveryLimits, policyID uint, u model.AssignedUpdate, now time.Time) bool {
+	if l.Denied[u.ID] {
+		return true
+	}
+	at := l.AvailableAt(policyID, u.BulletinID)
+	return !at.IsZero() && now.Before(at)
 }
 
 func assignedUpdate(u model.AssignedUpdate) (wire.AssignedUpdate, error) {

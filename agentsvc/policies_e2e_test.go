@@ -149,7 +149,7 @@ func TestInstallCycleEndToEnd(t *testing.T) {
 	cycles := make(chan error, 100)
 	a, err = agent.New(agent.Config{StateDir: state, Version: "test", Scan: scan, Clock: clock, Log: quiet,
 		Install: &agent.InstallConfig{TerminateAfter: 300 * time.Millisecond,
-			Restart:  func(context.Context) error { restarted <- struct{}{}; return nil },
+			Restart:     func(context.Context) error { restarted <- struct{}{}; return nil },
 			OnStatus:    func(d wire.Delivery) { statusCh <- d },
 			OnCycleDone: func(err error) { cycles <- err }}})
 	if err != nil {

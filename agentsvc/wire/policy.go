@@ -33,6 +33,16 @@ type PoliciesResponse struct {
 	Revision    string         `json:"revision"`
 	Plugin      PluginSettings `json:"plugin"`
 	Assignments []Assignment   `json:"assignments"`
+	// MaintenanceWindows are the computer's windows (those assigned to a target that holds it).
+	// Empty: installs and restarts are not limited to windows.
+	MaintenanceWindows []MaintenanceWindow `json:"maintenance_windows,omitempty"`
+}
+
+// MaintenanceWindow is a window as the agent evaluates it (model/windows text, e.g.
+// "2nd tue +3 01:00-05:00"), in the computer's own time zone.
+type MaintenanceWindow struct {
+	Name string `json:"name"`
+	Spec string `json:"spec"`
 }
 
 // PluginSettings are the host's plugin.* and remediation.* settings as the agent applies them
