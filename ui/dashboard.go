@@ -11,10 +11,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"patchdesk/model"
+	"patchdesk/model/reports"
 )
 
-// dashboardScreen is the home screen: the host's state at a glance. Compliance parts join it
-// as agents and the catalog arrive.
+// dashboardScreen is the home screen: the guide's Windows Compliance page (Table 8-1)
+// reworked: the host's state in place of license status, the compliance summary, the
+// computers most at risk, the software bulletin summary and compliance over time. Every part
+// opens its report; the compliance parts are in dashboard_parts.go.
 type dashboardScreen struct {
 	ui   *App
 	root fyne.CanvasObject
@@ -24,16 +27,18 @@ type dashboardScreen struct {
 	failures *widget.Label
 	catalog  *widget.Label
 	agents   *widget.Label
+	parts    *complianceParts
 }
 
 type dashboardData struct {
-	catalog   model.CatalogStats
-	computers []model.ComputerView
-	last      map[string]model.JobRun
-	nextJob   string
-	nextRun   time.Time
-	failures  []model.JobRun
-	now       time.Time
+	catalog  model.CatalogStats
+	agents   reports.AgentCounts
+	last     map[string]model.JobRun
+	nextJob  string
+	nextRun  time.Time
+	failures []model.JobRun
+	now      time.Time
+	board    *reports.Dashboard
 }
 
 func newDashboard(ui *App) *dashboardScreen {
@@ -44,14 +49,21 @@ func newDashboard(ui *App) *dashboardScreen {
 	for _, l := range []*widget.Label{s.host, s.jobs, s.failures, s.catalog, s.agents} {
 		l.Wrapping = fyne.TextWrapWord
 	}
+	s.parts = newComplianceParts(ui)
 	openJobs := widget.NewButtonWithIcon("Jobs", theme.MediaPlayIcon(), func() { ui.ShowScreen("Jobs") })
 	openSettings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { ui.ShowScreen("Settings") })
 	grid := container.NewGridWithColumns(2,
+		s.parts.summaryCard(),
+		s.parts.historyCard(),
+		s.parts.atRiskCard(),
+		s.parts.bulletinsCard(s.catalog),
 		widget.NewCard("Host", "This desktop is the site's patch server", s.host),
 		widget.NewCard("Server jobs", "", container.NewBorder(nil, container.NewHBox(openJobs, openSettings), nil, nil, s.jobs)),
+		widget.NewCard("Computers", "", container.NewBorder(nil, container.NewHBox(
+			widget.NewButtonWithIcon("Computers", theme.ComputerIcon(), func() { ui.ShowScreen("Computers") }),
+			widget.NewButtonWithIcon("Agent status", theme.DocumentIcon(), func() { ui.OpenReport("diagnostics-agent-status", nil) })),
+			nil, nil, s.agents)),
 		widget.NewCard("Recent job failures", "Last 7 days", s.failures),
-		widget.NewCard("Computers", "", container.NewBorder(nil, container.NewHBox(widget.NewButtonWithIcon("Computers", theme.ComputerIcon(), func() { ui.ShowScreen("Computers") })), nil, nil, s.agents)),
-		widget.NewCard("Software bulletins", "", container.NewBorder(nil, container.NewHBox(widget.NewButtonWithIcon("Remediation Center", theme.WarningIcon(), func() { ui.ShowScreen("Remediation Center") })), nil, nil, s.catalog)),
 	)
 	s.root = container.NewBorder(screenHeader("Dashboard", "Windows compliance and the state of this host."), nil, nil, nil, container.NewVScroll(grid))
 	return s
@@ -67,28 +79,15 @@ func (s *dashboardScreen) title() string              { return "Dashboard" }
 func (s *dashboardScreen) icon() fyne.Resource        { return theme.HomeIcon() }
 func (s *dashboardScreen) content() fyne.CanvasObject { return s.root }
 
+// reload reads every part off the UI thread (the App runs it in the background) with a few
+// queries over summary tables: about 75 ms at 20,000 computers (docs/benchmarks.md).
 func (s *dashboardScreen) reload() {
 	ctx := context.Background()
 	h := s.ui.host
-	d := dashboardData{now: s.ui.host.Now()}
-	var err error
-	if d.last, err = h.Store.LastJobRuns(ctx); err == nil {
-		if d.catalog, err = h.Store.CatalogCounts(ctx); err == nil {
-			d.computers, err = h.Store.Computers(ctx, model.ComputerQuery{})
-		}
-	}
-	var recent []model.JobRun
-	if err == nil {
-		recent, err = h.Store.JobRuns(ctx, "", 200)
-	}
+	d, err := loadDashboardData(ctx, h.Store, h.Now())
 	if err != nil {
 		h.Log.Error("load dashboard", "err", err)
 		return
-	}
-	for _, r := range recent {
-		if r.Outcome == model.OutcomeFailed && d.now.Sub(r.StartedAt) < 7*24*time.Hour {
-			d.failures = append(d.failures, r)
-		}
 	}
 	for _, j := range h.Runner.Jobs() {
 		if t, ok := h.Scheduler.NextRun(j.Name); ok && (d.nextRun.IsZero() || t.Before(d.nextRun)) {
@@ -96,6 +95,34 @@ func (s *dashboardScreen) reload() {
 		}
 	}
 	fyne.Do(func() { s.apply(d) })
+}
+
+// loadDashboardData is the dashboard's whole read, apart so that it can be timed.
+func loadDashboardData(ctx context.Context, store *model.Store, now time.Time) (dashboardData, error) {
+	d := dashboardData{now: now}
+	var err error
+	if d.last, err = store.LastJobRuns(ctx); err != nil {
+		return d, err
+	}
+	if d.catalog, err = store.CatalogCounts(ctx); err != nil {
+		return d, err
+	}
+	if d.agents, err = reports.CountAgents(ctx, store, now.Add(-offlineAfter)); err != nil {
+		return d, err
+	}
+	if d.board, err = reports.LoadDashboard(ctx, store, now); err != nil {
+		return d, err
+	}
+	recent, err := store.JobRuns(ctx, "", 200)
+	if err != nil {
+		return d, err
+	}
+	for _, r := range recent {
+		if r.Outcome == model.OutcomeFailed && now.Sub(r.StartedAt) < 7*24*time.Hour {
+			d.failures = append(d.failures, r)
+		}
+	}
+	return d, nil
 }
 
 func (s *dashboardScreen) apply(d dashboardData) {
@@ -108,19 +135,11 @@ func (s *dashboardScreen) apply(d dashboardData) {
 		listener = "not running: " + h.ListenerErr.Error()
 	}
 	s.host.SetText(fmt.Sprintf("PatchDesk %s\nData dir: %s\nDatabase: %s (SQLite)\nAgent listener: %s", h.Version, h.DataDir, h.Store.Path, listener))
-	online, revoked := 0, 0
-	for _, c := range d.computers {
-		switch computerState(c.Computer, d.now) {
-		case "online":
-			online++
-		case "revoked":
-			revoked++
-		}
-	}
-	if len(d.computers) == 0 {
+	a := d.agents
+	if a.Enrolled == 0 {
 		s.agents.SetText("No computers have enrolled yet. Add computers creates the token and the command to run on each PC.")
 	} else {
-		s.agents.SetText(fmt.Sprintf("%d computers enrolled: %d online, %d offline, %d revoked.", len(d.computers), online, len(d.computers)-online-revoked, revoked))
+		s.agents.SetText(fmt.Sprintf("%d computers enrolled: %d online, %d offline, %d revoked.", a.Enrolled, a.Online, a.Enrolled-a.Online-a.Revoked, a.Revoked))
 	}
 	jobsText := fmt.Sprintf("Jobs registered: %d.", len(h.Runner.Jobs()))
 	if d.nextJob != "" {
@@ -151,4 +170,5 @@ func (s *dashboardScreen) apply(d dashboardData) {
 		}
 		s.failures.SetText(text)
 	}
+	s.parts.apply(d.board)
 }

@@ -39,6 +39,9 @@ type reportsScreen struct {
 
 	report *reports.Report
 	inputs map[string]func() string // reads each parameter's widget
+	// preset holds the parameter values the next prepare starts from instead of the defaults
+	// (a dashboard click-through or a drill-down, see reports_open.go).
+	preset reports.Values
 	result *reports.Result
 	sortBy int // column the table is sorted by; -1 for the report's own order
 	desc   bool
@@ -88,6 +91,7 @@ func newReportsScreen(ui *App) *reportsScreen {
 	s.table.ShowHeaderRow = true
 	s.table.CreateHeader = func() fyne.CanvasObject { return widget.NewButton("", nil) }
 	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) { s.header(id.Col, o.(*widget.Button)) }
+	s.table.OnSelected = s.drill
 
 	run := widget.NewButtonWithIcon("Run", theme.MediaPlayIcon(), func() { s.ui.background(s.reload) })
 	run.Importance = widget.HighImportance
@@ -153,8 +157,12 @@ func (s *reportsScreen) prepare(r *reports.Report) {
 	s.inputs = map[string]func() string{}
 	s.form.RemoveAll()
 	for _, p := range r.Params {
+		if v, ok := s.preset[p.Name]; ok {
+			p.Default = v
+		}
 		s.form.Add(s.paramInput(p))
 	}
+	s.preset = nil
 	s.chart.SetChart(nil)
 	s.summary.SetText("")
 	s.problem.Hide()

@@ -239,8 +239,12 @@ func (r *chartRenderer) pie(top float32, area fyne.Size) {
 	start := float32(0)
 	for i, v := range values {
 		end := start + float32(v/total*360)
-		arc := canvas.NewArc(start, end, 0.45, seriesColor("", i))
-		arc.Move(center)
+		name := ""
+		if i < len(c.spec.SliceColors) {
+			name = c.spec.SliceColors[i]
+		}
+		arc := canvas.NewArc(start, end, 0.45, seriesColor(name, i))
+		arc.Move(center.SubtractXY(d/2, d/2)) // an arc fills its box; center the box
 		arc.Resize(fyne.NewSize(d, d))
 		r.add(arc)
 		start = end
@@ -276,7 +280,11 @@ func (r *chartRenderer) legendColumn(at fyne.Position, names []string) {
 		if y+h > r.size.Height {
 			break
 		}
-		sw := canvas.NewRectangle(seriesColor("", i))
+		name := ""
+		if i < len(r.c.spec.SliceColors) {
+			name = r.c.spec.SliceColors[i]
+		}
+		sw := canvas.NewRectangle(seriesColor(name, i))
 		sw.Move(fyne.NewPos(at.X, y+2))
 		sw.Resize(fyne.NewSize(12, h-4))
 		r.add(sw)

@@ -16,6 +16,15 @@ import (
 // The parameters are shared: target (only its members, as last computed), vendor, vendor
 // severity, custom severity, release date range and whether superseded ones count.
 
+// The folder's reports in the order the front ends list them: the guide's by-bulletin report
+// first, the drill-down and the history last.
+func init() {
+	for _, r := range []*Report{complianceByBulletin, complianceByUpdate, complianceByComputer, complianceBySeverity,
+		complianceMissing, complianceBulletinComputers, complianceHistory} {
+		register(r)
+	}
+}
+
 var (
 	targetParam = Param{Name: "target", Title: "Target", Kind: KindChoice, Choices: []string{""},
 		Help: "only computers in this target (empty: every computer)",

@@ -8,25 +8,23 @@ import (
 	"patchdesk/model"
 )
 
-func init() {
-	register(&Report{
-		Name: "compliance-by-bulletin", Title: "Compliance by bulletin", Category: Compliance,
-		Description: "Per bulletin, the computers where it applies, is installed, is not installed (one of its applicable updates is missing) or cannot be decided; most missing first.",
-		Params:      complianceParams,
-		run: func(ctx context.Context, q query) (*Result, error) {
-			s, err := readScope(ctx, q)
-			if err != nil {
-				return nil, err
-			}
-			t, err := bulletinCompliance(ctx, q.store, s)
-			if err != nil {
-				return nil, err
-			}
-			res := &Result{Table: t, Chart: stateChart(t, "Computers by bulletin (most missing)", "bulletin", 15)}
-			res.Summary = append(scopeFacts(s), totalsFacts(t, "Bulletins")...)
-			return res, nil
-		},
-	})
+var complianceByBulletin = &Report{
+	Name: "compliance-by-bulletin", Title: "Compliance by bulletin", Category: Compliance,
+	Description: "Per bulletin, the computers where it applies, is installed, is not installed (one of its applicable updates is missing) or cannot be decided; most missing first.",
+	Params:      complianceParams,
+	run: func(ctx context.Context, q query) (*Result, error) {
+		s, err := readScope(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		t, err := bulletinCompliance(ctx, q.store, s)
+		if err != nil {
+			return nil, err
+		}
+		res := &Result{Table: t, Chart: stateChart(t, "Computers by bulletin (most missing)", "bulletin", 15)}
+		res.Summary = append(scopeFacts(s), totalsFacts(t, "Bulletins")...)
+		return res, nil
+	},
 }
 
 var bulletinComplianceColumns = append([]Column{

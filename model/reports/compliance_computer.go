@@ -6,13 +6,11 @@ import (
 	"time"
 )
 
-func init() {
-	register(&Report{
-		Name: "compliance-by-computer", Title: "Compliance by computer", Category: Compliance,
-		Description: "Per computer with an inventory, the updates that apply, are installed, are missing (critical ones apart) or cannot be decided; most at risk first.",
-		Params:      complianceParams,
-		run:         computerCompliance,
-	})
+var complianceByComputer = &Report{
+	Name: "compliance-by-computer", Title: "Compliance by computer", Category: Compliance,
+	Description: "Per computer with an inventory, the updates that apply, are installed, are missing (critical ones apart) or cannot be decided; most at risk first.",
+	Params:      complianceParams,
+	run:         computerCompliance,
 }
 
 // computerCompliance counts updates per computer from the rows, so the bulletin parameters

@@ -11,18 +11,16 @@ import (
 // Bulletin): the computers where one bulletin applies, is installed, is not installed or is
 // undecided. It is a report of its own so that the console, the CLI and the browser link to it
 // with two parameters.
-func init() {
-	register(&Report{
-		Name: "compliance-bulletin-computers", Title: "Computers by bulletin", Category: Compliance,
-		Description: "The computers where one bulletin applies, is installed, is not installed or is unknown, with the bulletin's missing updates on each.",
-		Params: []Param{
-			{Name: "bulletin", Title: "Bulletin", Kind: KindString, Help: "the bulletin's id (required)"},
-			{Name: "state", Title: "State", Kind: KindChoice, Default: "not_installed",
-				Choices: []string{"applicable", "installed", "not_installed", "unknown"}, Help: "which computers"},
-			targetParam,
-		},
-		run: bulletinComputers,
-	})
+var complianceBulletinComputers = &Report{
+	Name: "compliance-bulletin-computers", Title: "Computers by bulletin", Category: Compliance,
+	Description: "The computers where one bulletin applies, is installed, is not installed or is unknown, with the bulletin's missing updates on each.",
+	Params: []Param{
+		{Name: "bulletin", Title: "Bulletin", Kind: KindString, Help: "the bulletin's id (required)"},
+		{Name: "state", Title: "State", Kind: KindChoice, Default: "not_installed",
+			Choices: []string{"applicable", "installed", "not_installed", "unknown"}, Help: "which computers"},
+		targetParam,
+	},
+	run: bulletinComputers,
 }
 
 // DrillParams are the parameters that open compliance-bulletin-computers for a bulletin row.

@@ -9,16 +9,14 @@ import (
 	"patchdesk/model"
 )
 
-func init() {
-	register(&Report{
-		Name: "compliance-missing-updates", Title: "Missing updates", Category: Compliance,
-		Description: "Every update that applies to a computer and is not installed there, critical first; charted by vendor severity.",
-		Params: append(append([]Param{}, complianceParams...),
-			Param{Name: "computer", Title: "Computer", Kind: KindString, Help: "only this computer (name or id; empty: all)"},
-			Param{Name: "limit", Title: "Rows", Kind: KindInt, Default: "5000", Min: 0, Max: 10_000_000,
-				Help: "at most this many rows (0: all); the summary counts them all"}),
-		run: missingUpdates,
-	})
+var complianceMissing = &Report{
+	Name: "compliance-missing-updates", Title: "Missing updates", Category: Compliance,
+	Description: "Every update that applies to a computer and is not installed there, critical first; charted by vendor severity.",
+	Params: append(append([]Param{}, complianceParams...),
+		Param{Name: "computer", Title: "Computer", Kind: KindString, Help: "only this computer (name or id; empty: all)"},
+		Param{Name: "limit", Title: "Rows", Kind: KindInt, Default: "5000", Min: 0, Max: 10_000_000,
+			Help: "at most this many rows (0: all); the summary counts them all"}),
+	run: missingUpdates,
 }
 
 func missingUpdates(ctx context.Context, q query) (*Result, error) {

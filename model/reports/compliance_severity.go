@@ -7,14 +7,12 @@ import (
 	"patchdesk/model"
 )
 
-func init() {
-	register(&Report{
-		Name: "compliance-by-severity", Title: "Compliance by severity", Category: Compliance,
-		Description: "Bulletin × computer pairs installed, not installed and unknown, summed per vendor severity or per custom severity level.",
-		Params: append([]Param{{Name: "by", Title: "Severity", Kind: KindChoice, Default: "vendor", Choices: []string{"vendor", "custom"},
-			Help: "vendor severity or custom severity level"}}, complianceParams...),
-		run: severityCompliance,
-	})
+var complianceBySeverity = &Report{
+	Name: "compliance-by-severity", Title: "Compliance by severity", Category: Compliance,
+	Description: "Bulletin × computer pairs installed, not installed and unknown, summed per vendor severity or per custom severity level.",
+	Params: append([]Param{{Name: "by", Title: "Severity", Kind: KindChoice, Default: "vendor", Choices: []string{"vendor", "custom"},
+		Help: "vendor severity or custom severity level"}}, complianceParams...),
+	run: severityCompliance,
 }
 
 // severityCompliance sums compliance by bulletin per severity, so its figures add up to the

@@ -5,13 +5,11 @@ import (
 	"fmt"
 )
 
-func init() {
-	register(&Report{
-		Name: "compliance-by-update", Title: "Compliance by update", Category: Compliance,
-		Description: "Per update, the computers where it applies, is installed, is missing or cannot be decided; most missing first.",
-		Params:      complianceParams,
-		run:         updateCompliance,
-	})
+var complianceByUpdate = &Report{
+	Name: "compliance-by-update", Title: "Compliance by update", Category: Compliance,
+	Description: "Per update, the computers where it applies, is installed, is missing or cannot be decided; most missing first.",
+	Params:      complianceParams,
+	run:         updateCompliance,
 }
 
 func updateCompliance(ctx context.Context, q query) (*Result, error) {

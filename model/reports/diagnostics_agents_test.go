@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"patchdesk/model/reports"
 	"patchdesk/model/reports/reportstest"
@@ -72,6 +73,15 @@ func TestDashboard(t *testing.T) {
 	}
 	if len(d.History) != 1 || d.History[0].NotInstalled != 8 {
 		t.Errorf("history = %+v, want today's snapshot", d.History)
+	}
+	// Agents checked in an hour before Now; PC-NOKB is revoked.
+	for _, tc := range []struct {
+		since time.Duration
+		want  reports.AgentCounts
+	}{{2 * time.Hour, reports.AgentCounts{Enrolled: 5, Online: 4, Revoked: 1}}, {30 * time.Minute, reports.AgentCounts{Enrolled: 5, Revoked: 1}}} {
+		if got, err := reports.CountAgents(ctx, s, reportstest.Now.Add(-tc.since)); err != nil || got != tc.want {
+			t.Errorf("CountAgents(online within %s) = %+v, %v; want %+v", tc.since, got, err, tc.want)
+		}
 	}
 	for _, name := range []string{reports.DashboardComplianceReport, reports.DashboardAtRiskReport, reports.DashboardBulletinsReport, reports.DashboardHistoryReport} {
 		if reports.Find(name) == nil {

@@ -162,7 +162,10 @@ type Chart struct {
 	// runs); each front end maps the names to its palette or theme, and uses its own palette
 	// for series without one.
 	Colors []string `json:"colors,omitempty"`
-	Data   Table    `json:"data"`
+	// SliceColors optionally names each pie slice's colour (one per row of Data), for pies whose
+	// slices are states (installed, not installed, unknown) rather than a palette.
+	SliceColors []string `json:"slice_colors,omitempty"`
+	Data        Table    `json:"data"`
 }
 
 // Colour names of chart series.
