@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -89,15 +88,14 @@ func (p *complianceParts) apply(d *reports.Dashboard) {
 		return
 	}
 	c := d.Compliance
-	if c.Installed+c.NotInstalled+c.Unknown == 0 {
-		p.summary.SetChart(nil)
+	chart := d.ComplianceChart()
+	if chart != nil {
+		chart.Title = "" // the card's subtitle says it
+	}
+	p.summary.SetChart(chart)
+	if pct := d.CompliancePercent(); pct < 0 {
 		p.summaryText.SetText("No compliance computed yet (needs inventories and a catalog).")
 	} else {
-		p.summary.SetChart(&reports.Chart{Kind: reports.ChartPie, Title: "", Label: "state", Values: []string{"pairs"},
-			SliceColors: []string{reports.ColorSuccess, reports.ColorError, reports.ColorWarning},
-			Data: reports.Table{Columns: []reports.Column{{Name: "state", Title: "State", Type: reports.TypeString}, {Name: "pairs", Title: "Pairs", Type: reports.TypeInt}},
-				Rows: [][]any{{"Installed", c.Installed}, {"Not installed", c.NotInstalled}, {"Unknown", c.Unknown}}}})
-		pct := float64(c.Installed) * 100 / float64(max(c.Installed+c.NotInstalled, 1))
 		p.summaryText.SetText(fmt.Sprintf("%.1f %% installed. %d of %d evaluated computers miss nothing.", pct, c.Compliant, c.Computers))
 	}
 	p.applyHistory(d)
@@ -115,20 +113,10 @@ func (p *complianceParts) applyHistory(d *reports.Dashboard) {
 		p.historyText.SetText("No snapshot yet: the compliance-snapshot job writes one point per day.")
 		return
 	}
-	t := reports.Table{Columns: []reports.Column{{Name: "day", Title: "Day", Type: reports.TypeDate}, {Name: "compliance", Title: "Compliance %", Type: reports.TypeFloat}}}
-	for _, s := range d.History {
-		day, err := time.Parse(time.DateOnly, s.Day)
-		if err != nil {
-			continue
-		}
-		pct := 0.0
-		if s.Installed+s.NotInstalled > 0 {
-			pct = float64(s.Installed*1000/(s.Installed+s.NotInstalled)) / 10
-		}
-		t.Rows = append(t.Rows, []any{day, pct})
-	}
-	p.history.SetChart(&reports.Chart{Kind: reports.ChartLine, Label: "day", Values: []string{"compliance"},
-		Colors: []string{reports.ColorPrimary}, Data: t})
+	// The card's title says what the line is; the chart's own title would repeat it.
+	chart := d.HistoryChart()
+	chart.Title = ""
+	p.history.SetChart(chart)
 	last := d.History[len(d.History)-1]
 	p.historyText.SetText(fmt.Sprintf("%d days with a snapshot; on %s %d of %d computers missed nothing.",
 		len(d.History), last.Day, last.CompliantComputers, last.Computers))

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"patchdesk/model"
@@ -130,7 +131,7 @@ func percent(installed, applicable int64) any {
 	if applicable == 0 {
 		return nil
 	}
-	return float64(installed*1000/applicable) / 10
+	return math.Round(float64(installed)*1000/float64(applicable)) / 10
 }
 
 // stateColumns are the counted columns of the compliance reports, with their chart colours.

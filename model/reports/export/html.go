@@ -43,6 +43,11 @@ func ChartOption(res *reports.Result) (map[string]any, error) {
 		data := make([]opts.PieData, len(labels))
 		for i, l := range labels {
 			data[i] = opts.PieData{Name: l, Value: series[0].Values[i]}
+			if i < len(res.Chart.SliceColors) {
+				if c, ok := colors[res.Chart.SliceColors[i]]; ok {
+					data[i].ItemStyle = &opts.ItemStyle{Color: c}
+				}
+			}
 		}
 		pie.AddSeries(series[0].Name, data, charts.WithPieChartOpts(opts.PieChart{Radius: []string{"35%", "65%"}}))
 		pie.Validate()
