@@ -46,6 +46,9 @@ type InstallConfig struct {
 	OnStatus func(wire.Delivery)
 	// OnCycleDone, when set, hears the end of every cycle, after its events were posted.
 	OnCycleDone func(error)
+	// Location is the time zone maintenance windows are evaluated in (the computer's own,
+	// time.Local, unless set; tests pin one).
+	Location *time.Location
 	// TerminateAfter, when set, replaces the host's Terminate after, whose setting cannot go
 	// below a minute: tests kill a hanging installer in milliseconds.
 	TerminateAfter time.Duration
@@ -56,9 +59,9 @@ type Installer struct {
 	cfg InstallConfig
 	log *slog.Logger
 
-	mu       sync.Mutex // one cycle at a time in this process; the lock file covers others
-	pol      *wire.PoliciesResponse
-	st       installState
+	mu     sync.Mutex // one cycle at a time in this process; the lock file covers others
+	pol    *wire.PoliciesResponse
+	st     installState
 	events []wire.Event
 	notify chan struct{}
 
@@ -214,6 +217,13 @@ func (in *Installer) RunCycle(ctx context.Context, byUser bool) error {
 			return fmt.Errorf("fetch policies: %w", err)
 		}
 		in.pol = &pol
+		// A new revision may add, change or remove windows or schedules: updates still waiting
+		// for their first installation time are scheduled afresh.
+		for _, r := range in.st.Updates {
+			if r.Status == wire.StatusScheduled {
+				r.DueAt = time.Time{}
+			}
+		}
 		in.revMu.Lock()
 		in.held = pol.Revision
 		in.revMu.Unlock()
@@ -310,13 +320,13 @@ func (in *Installer) update(ctx context.Context, a wire.Assignment, u wire.Assig
 		return
 	}
 	if rec.DueAt.IsZero() || !waiting(rec.Status) {
-		due, ok, err := installTime(a, in.pol.Plugin, now)
+		due, ok, why, err := in.allowedTime(a, now)
 		if err != nil {
 			in.set(u, rec, wire.StatusPending, nil, "", err.Error())
 			return
 		}
 		rec.DueAt = due
-		msg := "at " + due.Format("2006-01-02 15:04 MST")
+		msg := "at " + in.local(due).Format("2006-01-02 15:04 MST") + why
 		if !ok {
 			msg = "when a user starts a software update cycle (the schedule is manual)"
 		}
@@ -326,6 +336,13 @@ func (in *Installer) update(ctx context.Context, a wire.Assignment, u wire.Assig
 		}
 	}
 	if !byUser && now.Before(rec.DueAt) {
+		return
+	}
+	if next, closed := in.outsideWindow(a, now); closed && !byUser {
+		// Missed or closed window: catch up at the next one.
+		rec.DueAt = next
+		in.info("install", u.ID+": the maintenance window is closed; installation waits for the next window at "+
+			in.local(next).Format("2006-01-02 15:04 MST"))
 		return
 	}
 	file, ok := in.download(ctx, a, u, rec)
@@ -375,10 +392,10 @@ func (in *Installer) download(ctx context.Context, a wire.Assignment, u wire.Ass
 }
 
 // retryTime is when a failed update is reapplied: at the next installation time, which for an
-// as-soon-as-possible policy is now.
+// as-soon-as-possible policy is now, and the next open window while windows apply.
 func (in *Installer) retryTime(a wire.Assignment) time.Time {
 	now := in.cfg.Clock.Now()
-	t, ok, err := installTime(a, in.pol.Plugin, now)
+	t, ok, _, err := in.allowedTime(a, now)
 	if err != nil || !ok {
 		return now
 	}

@@ -33,7 +33,14 @@ func DefaultRestart(ctx context.Context) error {
 func (in *Installer) needRestart(ctx context.Context, a wire.Assignment, u wire.AssignedUpdate) {
 	in.st.RestartNeeded = true
 	in.info("restart", u.ID+" needs a restart to complete")
+	if len(in.windowsFor(a)) > 0 {
+		in.st.RestartWindowed = true
+		in.st.RestartImmediate = in.st.RestartImmediate || a.AllowImmediateRestart
+	}
 	if a.AllowImmediateRestart {
+		if in.restartWaitsForWindow() {
+			return
+		}
 		in.restart(ctx, "the policy "+a.PolicyName+" allows an immediate restart")
 		return
 	}
@@ -46,7 +53,11 @@ func (in *Installer) needRestart(ctx context.Context, a wire.Assignment, u wire.
 
 // restartIfDue restarts at the end of a cycle, or at the restart schedule's time.
 func (in *Installer) restartIfDue(ctx context.Context, _ bool) {
-	if !in.st.RestartNeeded {
+	if !in.st.RestartNeeded || in.restartWaitsForWindow() {
+		return
+	}
+	if in.st.RestartWindowed && in.st.RestartImmediate {
+		in.restart(ctx, "the maintenance window is open and the policy allows an immediate restart")
 		return
 	}
 	switch in.pol.Plugin.Restart {
@@ -65,6 +76,7 @@ func (in *Installer) restartIfDue(ctx context.Context, _ bool) {
 // does not restart again; the events go first, while the network is up.
 func (in *Installer) restart(ctx context.Context, why string) {
 	in.st.RestartNeeded, in.st.RestartDue = false, time.Time{}
+	in.st.RestartWindowed, in.st.RestartImmediate = false, false
 	in.info("restart", "restarting the computer: "+why)
 	in.flush(ctx)
 	if err := saveInstallState(in.cfg.StateDir, in.st); err != nil {

@@ -18,6 +18,11 @@ type installState struct {
 	Updates       map[string]*updateRecord `json:"updates"`
 	RestartNeeded bool                     `json:"restart_needed,omitempty"`
 	RestartDue    time.Time                `json:"restart_due,omitzero"`
+	// RestartWindowed: an update of a policy that abides by maintenance windows asked for the
+	// restart, so it happens only inside a window. RestartImmediate: that policy allowed an
+	// immediate restart, which then happens as soon as a window opens.
+	RestartWindowed  bool `json:"restart_windowed,omitempty"`
+	RestartImmediate bool `json:"restart_immediate,omitempty"`
 }
 
 // updateRecord is one update's progress on this computer.
