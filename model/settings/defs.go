@@ -232,7 +232,7 @@ var Defs = []Def{
 	{Key: KeyRestartSchedule, Pane: "plugin", Section: "Installation Schedules", Label: "Restart schedule", Kind: Schedule,
 		Default: "daily 03:00", Help: "When computers restart if the restart option is Scheduled. Leave time after the installation schedule."},
 	{Key: KeyOverrideWindows, Pane: "plugin", Section: "Installation Schedules", Label: "Override maintenance windows", Kind: Bool,
-		Default: "false", Help: "Install and restart on this policy's schedules even outside maintenance windows.", Pending: featureInstall},
+		Default: "false", Help: "Install and restart on this policy's schedules even outside maintenance windows."},
 	{Key: KeyNotifyUser, Pane: "plugin", Section: "Notification", Label: "Notify user", Kind: Bool,
 		Default: "true", Help: "Tell the logged-on user before updates install.", Pending: featureInstall},
 	{Key: KeyNotifyMinutes, Pane: "plugin", Section: "Notification", Label: "Minutes before installation", Kind: Int, EnabledBy: KeyNotifyUser,
