@@ -135,7 +135,7 @@ func TestSignInSetsSecureSessionCookie(t *testing.T) {
 		t.Fatal("the session token is stored in clear")
 	}
 	resp, page := s.get(c, "/dashboard")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Software bulletin summary") || !strings.Contains(page, `<script src="/assets/echarts.min.js"></script>`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Software bulletin summary") || !strings.Contains(page, "Compliance summary") || !strings.Contains(page, "Computers most at risk") || !strings.Contains(page, `<script src="/assets/echarts.min.js"></script>`) {
 		t.Fatalf("dashboard: %s\n%.800s", resp.Status, page)
 	}
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
@@ -317,7 +317,7 @@ func TestReportPages(t *testing.T) {
 		{"defaults", "GET", "/reports/bulletins-all", nil, 200, []string{"Zürich Software, AG", `<div id="chart-0" class="chart"></div>`, `name="include-superseded" value="true" checked`}},
 		{"parameters", "POST", "/reports/bulletins-new-30-days", url.Values{"days": {"5"}}, 200, []string{"Zürich.Tool 2.1", `name="days" value="5"`}},
 		{"bad parameter", "POST", "/reports/bulletins-new-30-days", url.Values{"days": {"0"}}, 400, []string{"outside 1..3650"}},
-		{"unknown report", "GET", "/reports/compliance-by-bulletin", nil, 404, []string{"no report"}},
+		{"unknown report", "GET", "/reports/no-such-report", nil, 404, []string{"no report"}},
 		{"job history", "GET", "/reports/diagnostics-job-history", nil, 200, []string{"import-catalog", "read https://example: timeout"}},
 	}
 	for _, tc := range cases {

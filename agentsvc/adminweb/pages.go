@@ -146,6 +146,11 @@ type dashboardView struct {
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := dashboardView{view: h.baseView(r, "Dashboard"), At: h.now().UTC().Format("2006-01-02 15:04Z")}
+	board, err := reports.LoadDashboard(ctx, h.store, h.now())
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
 	counts := map[string]string{}
 	for _, name := range []string{"bulletins-new-30-days", "bulletins-superseded", "bulletins-disabled"} {
 		res, err := h.run(ctx, reports.Find(name), nil)
@@ -163,6 +168,8 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		{"bulletins-all", "Software bulletin summary", nil, func(res *reports.Result) []reports.Fact {
 			return []reports.Fact{{Label: "Available", Value: fmt.Sprint(len(res.Rows))},
 				{Label: "New in the last 30 days", Value: counts["bulletins-new-30-days"]},
+				{Label: "Staged", Value: fmt.Sprint(board.Bulletins.Staged)},
+				{Label: "With policies", Value: fmt.Sprint(board.Bulletins.WithPolicies)},
 				{Label: "Superseded", Value: counts["bulletins-superseded"]},
 				{Label: "Disabled", Value: counts["bulletins-disabled"]}}
 		}},
@@ -187,8 +194,10 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Cards = append(v.Cards, c)
 	}
-	v.Cards = append(v.Cards, card{Title: "Compliance", Report: "",
-		Note: "Compliance, missing updates and delivery by execution appear here once agents' compliance results and policy executions are stored."})
+	if err := h.complianceCards(board, &v); err != nil {
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "dashboard", v)
 }
 
