@@ -130,3 +130,32 @@ func TestMaintenanceWindowsAndLimits(t *testing.T) {
 		t.Errorf("after remove: %+v", ws)
 	}
 }
+
+func TestWakePoliciesAndMACs(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	apply(t, s, "u", sampleCatalog(), ApplyOptions{})
+	inv := win10(4291)
+	inv.MACs = []string{"00:15:5D:01:02:03"}
+	pc, _ := addComputer(t, s, "PC-1", inv)
+	if _, err := s.AddTarget(ctx, "t", "PCs", "", TargetQuery{NamePattern: "PC-*"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []PolicyInput{
+		{Name: "wake", Bulletins: []string{chrome138}, Targets: []string{"PCs"}, Run: PolicyRunASAP, WakeOnLAN: true, Enabled: true},
+		{Name: "no wake", Bulletins: []string{chrome138}, Targets: []string{"PCs"}, Run: PolicyRunASAP, Enabled: true},
+		{Name: "off", Bulletins: []string{chrome138}, Targets: []string{"PCs"}, Run: PolicyRunASAP, WakeOnLAN: true},
+	} {
+		if _, err := s.CreatePolicy(ctx, "t", in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, err := s.WakePolicies(ctx)
+	if err != nil || len(ps) != 1 || ps[0].Name != "wake" || ps[0].Run != PolicyRunASAP || ps[0].UpdatedAt.IsZero() {
+		t.Fatalf("WakePolicies = %+v, %v", ps, err)
+	}
+	cs, err := s.PolicyComputerMACs(ctx, ps[0].ID)
+	if err != nil || len(cs) != 1 || cs[0].ID != pc || !slices.Equal(cs[0].MACs, []string{"00:15:5D:01:02:03"}) {
+		t.Fatalf("PolicyComputerMACs = %+v, %v", cs, err)
+	}
+}
