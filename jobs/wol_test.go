@@ -19,7 +19,9 @@ type fakeWakeStore struct {
 	computers map[uint][]model.ComputerMACs
 }
 
-func (f *fakeWakeStore) WakePolicies(context.Context) ([]model.WakePolicy, error) { return f.policies, nil }
+func (f *fakeWakeStore) WakePolicies(context.Context) ([]model.WakePolicy, error) {
+	return f.policies, nil
+}
 func (f *fakeWakeStore) PolicyComputerMACs(_ context.Context, id uint) ([]model.ComputerMACs, error) {
 	return f.computers[id], nil
 }
