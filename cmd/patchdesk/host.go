@@ -83,6 +83,7 @@ func startHost(ctx context.Context, g *globals, mode string, opts hostOptions) (
 	h.scheduler.Start()
 	go h.scheduler.Watch(ctx, e.settings, nil, settingsPoll)
 	go h.catchUp(ctx, v)
+	go (&jobs.Waker{Store: h.store, Log: h.log}).Run(ctx)
 	e.log.Info("PatchDesk host started", "data", dir, "mode", mode, "version", appVersion())
 	return h, nil
 }

@@ -82,6 +82,8 @@ func newRoot() *cobra.Command {
 		complianceCmd(g),
 		targetsCmd(g),
 		targetCmd(g),
+		windowCmd(g),
+		updateCmd(g),
 		tokenCmd(g),
 		computersCmd(g),
 		computerCmd(g),

@@ -186,3 +186,44 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("history = %+v", runs)
 	}
 }
+
+func TestWindowsDenyAndDelayCommands(t *testing.T) {
+	dir := t.TempDir()
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := run(t, append([]string{"--data", dir}, args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return out
+	}
+	must("window", "add", "Patch Tuesday", "2nd tue +3 01:00-05:00")
+	must("window", "assign", "Patch Tuesday", "Windows computers with the agent")
+	out := must("window", "list", "--format", "json")
+	if !strings.Contains(out, "Patch Tuesday") || !strings.Contains(out, "Windows computers with the agent") {
+		t.Fatalf("window list:\n%s", out)
+	}
+	if _, err := run(t, "--data", dir, "window", "add", "Bad", "someday 25:00-26:00"); err == nil {
+		t.Fatal("a malformed window was accepted")
+	}
+
+	must("import", "--source", "../../jobs/testdata/winget")
+	updates := must("updates", "Notepad++.Notepad++ 8.8.1", "--format", "json")
+	var ups []struct{ ID string }
+	if err := json.Unmarshal([]byte(updates), &ups); err != nil || len(ups) == 0 {
+		t.Fatalf("updates: %v\n%s", err, updates)
+	}
+	must("update", "deny", ups[0].ID, "--reason", "breaks the accounting add-in")
+	if out := must("update", "denied", "--format", "json"); !strings.Contains(out, ups[0].ID) {
+		t.Fatalf("denied list lacks %s:\n%s", ups[0].ID, out)
+	}
+	must("update", "allow", ups[0].ID)
+	if out := must("update", "denied", "--format", "json"); strings.Contains(out, ups[0].ID) {
+		t.Fatalf("allowed update still denied:\n%s", out)
+	}
+
+	must("target", "delay", "Windows computers with the agent", "7")
+	if out := must("target", "delay", "--format", "json"); !strings.Contains(out, "7") {
+		t.Fatalf("target delay list:\n%s", out)
+	}
+}

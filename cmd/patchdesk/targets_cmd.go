@@ -142,5 +142,6 @@ func targetCmd(g *globals) *cobra.Command {
 			return nil
 		}),
 	})
+	cmd.AddCommand(targetDelayCmd(g))
 	return cmd
 }
