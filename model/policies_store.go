@@ -29,6 +29,11 @@ type PolicyView struct {
 	Targets                    []string           `json:"targets"`
 	Updates                    []PolicyUpdateView `json:"updates"`
 	UpdatesEnabled             int                `json:"updates_enabled"`
+	// Reached counts the computers its targets hold; Installed and Failed count computer ×
+	// update pairs whose latest delivery for this policy ended so.
+	Reached   int `json:"computers_reached"`
+	Installed int `json:"installed"`
+	Failed    int `json:"failed"`
 	CreatedAt                  time.Time          `json:"created_at"`
 	UpdatedAt                  time.Time          `json:"updated_at"`
 }
@@ -362,5 +367,47 @@ func (s *Store) policyViews(ctx context.Context, ps []Policy) ([]PolicyView, err
 			v.UpdatesEnabled++
 		}
 	}
+	if err := s.policyReach(ctx, ids, out, index); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// policyReach fills in how many computers each policy reaches and how its deliveries ended.
+func (s *Store) policyReach(ctx context.Context, ids []uint, out []PolicyView, index map[uint]int) error {
+	db := s.DB.WithContext(ctx)
+	var reach []struct {
+		PolicyID uint
+		N        int
+	}
+	err := db.Raw(`SELECT pt.policy_id, COUNT(DISTINCT tm.computer_id) AS n FROM policy_targets pt
+		JOIN targets t ON t.name = pt.target JOIN target_members tm ON tm.target_id = t.id
+		WHERE pt.policy_id IN ? GROUP BY pt.policy_id`, ids).Scan(&reach).Error
+	if err != nil {
+		return fmt.Errorf("count computers policies reach: %w", err)
+	}
+	for _, r := range reach {
+		out[index[r.PolicyID]].Reached = r.N
+	}
+	var ends []struct {
+		PolicyID uint
+		Status   string
+		N        int
+	}
+	err = db.Raw(`SELECT e.policy_id, e.status, COUNT(*) AS n FROM delivery_events e
+		JOIN (SELECT MAX(id) AS id FROM delivery_events WHERE policy_id IN ? GROUP BY computer_id, update_id, policy_id) l ON l.id = e.id
+		GROUP BY e.policy_id, e.status`, ids).Scan(&ends).Error
+	if err != nil {
+		return fmt.Errorf("count policy deliveries: %w", err)
+	}
+	for _, e := range ends {
+		v := &out[index[e.PolicyID]]
+		switch e.Status {
+		case DeliveryInstalled, DeliveryInstalledByUser:
+			v.Installed += e.N
+		case DeliveryFailed:
+			v.Failed += e.N
+		}
+	}
+	return nil
 }

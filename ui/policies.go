@@ -42,6 +42,9 @@ var policyColumns = []policyColumn{
 	{"Packages", 80, func(p model.PolicyView) string { return packagesText(p) }},
 	{"Targets", 180, func(p model.PolicyView) string { return strings.Join(p.Targets, ", ") }},
 	{"Run", 140, func(p model.PolicyView) string { return model.RunText(p.Run, p.Schedule) }},
+	{"Computers", 90, func(p model.PolicyView) string { return fmt.Sprint(p.Reached) }},
+	{"Installed", 80, func(p model.PolicyView) string { return fmt.Sprint(p.Installed) }},
+	{"Failed", 70, func(p model.PolicyView) string { return fmt.Sprint(p.Failed) }},
 	{"Changed", 130, func(p model.PolicyView) string { return p.UpdatedAt.Local().Format("2006-01-02 15:04") }},
 }
 
@@ -94,7 +97,7 @@ func newPoliciesScreen(ui *App) *policiesScreen {
 	s.enableActions()
 	s.count.TextStyle = fyne.TextStyle{Bold: true}
 	toolbar := container.NewHBox(s.edit, s.on, s.off, s.upd, s.del)
-	note := widget.NewLabel("New policies are made from the Remediation Center with Distribute Packages. Computers reached and install counts come with the agent install cycle.")
+	note := widget.NewLabel("New policies come from Distribute Packages in the Remediation Center. Computers: the targets' members. Installed, Failed: updates by their latest delivery.")
 	note.Truncation = fyne.TextTruncateEllipsis
 	note.SizeName = theme.SizeNameCaptionText
 	s.list = container.NewBorder(toolbar, container.NewBorder(nil, nil, s.count, nil, note), nil, nil, s.table)
