@@ -73,5 +73,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func newNonce() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return base64.RawStdEncoding.EncodeToString(b)
+	// The URL alphabet ('-', '_') is valid in a CSP nonce and, unlike '+', left alone by
+	// html/template, so the header and the page carry the same text.
+	return base64.RawURLEncoding.EncodeToString(b)
 }
