@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dustin/go-humanize"
 )
 
 // meter counts a download run's bytes for its progress: done and expected bytes, the rate since
@@ -84,15 +86,5 @@ func (m *meter) report(ctx context.Context, run *Run, every time.Duration) (stop
 	return func() { cancel(); wg.Wait() }
 }
 
-func formatSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for v := n / unit; v >= unit; v /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// formatSize prints a byte count for people ("5.0 MiB").
+func formatSize(n int64) string { return humanize.IBytes(uint64(max(n, 0))) }

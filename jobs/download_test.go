@@ -354,7 +354,7 @@ func TestMeterStatus(t *testing.T) {
 	m.Write(make([]byte, 4<<20))
 	m.packageDone()
 	now = start.Add(2 * time.Second)
-	if got, want := m.status(), "1 of 2 packages, 6.0 MiB of 10.0 MiB, 2.0 MiB/s, about 2s left"; got != want {
+	if got, want := m.status(), "1 of 2 packages, 6.0 MiB of 10 MiB, 2.0 MiB/s, about 2s left"; got != want {
 		t.Fatalf("status %q, want %q", got, want)
 	}
 }

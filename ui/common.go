@@ -76,19 +76,6 @@ func until(t time.Time, now time.Time) string {
 	return fmt.Sprintf("in %d days", int(d.Hours()/24))
 }
 
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
 // staticScreen is a screen whose content does not depend on data yet.
 type staticScreen struct {
 	name   string

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
 
 	"patchdesk/model"
 	"patchdesk/model/atomicfile"
@@ -182,7 +183,7 @@ func updatesTable(rows []model.UpdateRow) fyne.CanvasObject {
 			if u.Size == 0 {
 				return ""
 			}
-			return formatBytes(u.Size)
+			return humanize.IBytes(uint64(u.Size))
 		}},
 		{"Package", 300, func(u model.UpdateRow) string {
 			if u.ManualDownload {

@@ -56,6 +56,20 @@ func logger(verbose bool, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
+// source is where an agent command reaches the host (the token's URLs unless --server is given)
+// and where its inventory comes from (the live machine unless --inventory names a file).
+func source(server, invFile string) ([]string, func(context.Context) (inventory.Inventory, error)) {
+	scanner := func(ctx context.Context) (inventory.Inventory, error) { return scan.Scan(ctx, version) }
+	if invFile != "" {
+		scanner = agent.FileScanner(invFile)
+	}
+	var servers []string
+	if server != "" {
+		servers = []string{server}
+	}
+	return servers, scanner
+}
+
 func runCmd() *cobra.Command {
 	var server, token, invFile, stateDir string
 	var verbose bool
@@ -67,14 +81,7 @@ func runCmd() *cobra.Command {
 			"Later runs need no token: the credential is kept in the state dir.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			scanner := func(ctx context.Context) (inventory.Inventory, error) { return scan.Scan(ctx, version) }
-			if invFile != "" {
-				scanner = agent.FileScanner(invFile)
-			}
-			var servers []string
-			if server != "" {
-				servers = []string{server}
-			}
+			servers, scanner := source(server, invFile)
 			a, err := agent.New(agent.Config{Token: token, Servers: servers, StateDir: stateDir, Version: version, Scan: scanner, Log: logger(verbose, slog.LevelInfo),
 				Install: &agent.InstallConfig{}})
 			if err != nil {
@@ -104,14 +111,7 @@ func cycleCmd() *cobra.Command {
 			"restart option as the agent's own cycles. It refuses while another cycle is installing.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			scanner := func(ctx context.Context) (inventory.Inventory, error) { return scan.Scan(ctx, version) }
-			if invFile != "" {
-				scanner = agent.FileScanner(invFile)
-			}
-			var servers []string
-			if server != "" {
-				servers = []string{server}
-			}
+			servers, scanner := source(server, invFile)
 			return agent.RunUserCycle(cmd.Context(), agent.Config{Servers: servers, StateDir: stateDir, Version: version,
 				Scan: scanner, Log: logger(verbose, slog.LevelInfo)})
 		},
