@@ -50,12 +50,7 @@ func adminCmd(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List the administrators",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			admins, err := e.store.Admins(cmd.Context())
 			if err != nil {
 				return err
@@ -72,20 +67,15 @@ func adminCmd(g *globals) *cobra.Command {
 				admins = []model.Admin{}
 			}
 			return emit(cmd.OutOrStdout(), g, admins, t)
-		},
+		}),
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove an administrator and sign out its browsers",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			return e.store.RemoveAdmin(cmd.Context(), e.actor(), args[0])
-		},
+		}),
 	})
 	return cmd
 }

@@ -42,12 +42,7 @@ func downloadCmd(g *globals) *cobra.Command {
 			"verified against the catalog's SHA-256 before they are stored. Exits 1 when a package could\n" +
 			"not be stored (the result says why).",
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			res, err := downloadBulletins(cmd.Context(), e, g, cmd.ErrOrStderr(), args, recreate)
 			if err != nil {
 				return err
@@ -78,7 +73,7 @@ func downloadCmd(g *globals) *cobra.Command {
 				return &exitError{code: 1}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&recreate, "recreate", false, "download the packages again even when they are stored (Recreate Packages)")
 	return cmd

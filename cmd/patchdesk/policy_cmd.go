@@ -84,12 +84,7 @@ func policiesCmd(g *globals) *cobra.Command {
 		Use:   "policies",
 		Short: "List software update policies",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := openEnv(cmd.Context(), g, "cli")
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 			ps, err := e.store.Policies(cmd.Context())
 			if err != nil {
 				return err
@@ -100,7 +95,7 @@ func policiesCmd(g *globals) *cobra.Command {
 					fmt.Sprintf("%d of %d", p.UpdatesEnabled, len(p.Updates)), strings.Join(p.Targets, ", "))
 			}
 			return emit(cmd.OutOrStdout(), g, ps, t)
-		},
+		}),
 	}
 }
 
@@ -111,12 +106,7 @@ func policyCmd(g *globals) *cobra.Command {
 	act := func(use, short string, nargs int, run func(cmd *cobra.Command, e *env, p model.PolicyView, args []string) error) *cobra.Command {
 		return &cobra.Command{
 			Use: use, Short: short, Args: cobra.ExactArgs(nargs),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				e, err := openEnv(cmd.Context(), g, "cli")
-				if err != nil {
-					return err
-				}
-				defer e.Close()
+			RunE: withEnv(g, func(e *env, cmd *cobra.Command, args []string) error {
 				p, err := e.store.FindPolicy(cmd.Context(), args[0])
 				if err != nil {
 					return err
@@ -132,7 +122,7 @@ func policyCmd(g *globals) *cobra.Command {
 					return err
 				}
 				return emit(cmd.OutOrStdout(), g, p, policyUpdatesTable(p))
-			},
+			}),
 		}
 	}
 	nothing := func(*cobra.Command, *env, model.PolicyView, []string) error { return nil }
