@@ -82,7 +82,26 @@ type App struct {
 
 // New builds the main window; Show or ShowAndRun it.
 func New(a fyne.App, h Host) *App {
-	return newApp(a, h, func(f func()) { go f() })
+	ui := newApp(a, h, func(f func()) { go f() })
+	go ui.refreshLive(liveRefresh)
+	return ui
+}
+
+// liveRefresh is how often screens that agents change (dashboard, computers) reload while shown.
+const liveRefresh = 30 * time.Second
+
+// refreshLive reloads the shown screen periodically when it is a live one, so the console
+// follows agents without any UI work per check-in.
+func (ui *App) refreshLive(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for range t.C {
+		var s screen
+		fyne.DoAndWait(func() { s = ui.screens[ui.current] })
+		if _, ok := s.(interface{ live() }); ok {
+			s.reload()
+		}
+	}
 }
 
 func newApp(a fyne.App, h Host, background func(func())) *App {

@@ -95,17 +95,18 @@ type column[T any] struct {
 	value func(T) string
 }
 
-// rowsTable is a read-only, truncating table of rows with a header row.
-func rowsTable[T any](rows []T, cols []column[T]) *widget.Table {
+// rowsTable is a read-only, truncating table with a header row of the rows rows returns (read
+// again on every refresh).
+func rowsTable[T any](rows func() []T, cols []column[T]) *widget.Table {
 	t := widget.NewTable(
-		func() (int, int) { return len(rows), len(cols) },
+		func() (int, int) { return len(rows()), len(cols) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.Truncation = fyne.TextTruncateEllipsis
 			return l
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(cols[id.Col].value(rows[id.Row]))
+			o.(*widget.Label).SetText(cols[id.Col].value(rows()[id.Row]))
 		},
 	)
 	t.ShowHeaderRow = true

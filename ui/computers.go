@@ -139,6 +139,7 @@ func newComputersScreen(ui *App) *computersScreen {
 	}
 	add := widget.NewButtonWithIcon("Add computers", theme.ContentAddIcon(), s.addComputers)
 	add.Importance = widget.HighImportance
+	targets := widget.NewButtonWithIcon("Targets", theme.ListIcon(), s.showTargets)
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), func() { ui.background(s.reload) })
 	s.count.TextStyle = fyne.TextStyle{Bold: true}
 	s.detail.Objects = []fyne.CanvasObject{widget.NewLabel("Select a computer to see its inventory and events.")}
@@ -152,9 +153,21 @@ func newComputersScreen(ui *App) *computersScreen {
 		"A computer appears here when patchagent on it enrols with this host. Create an enrolment token and run the command it gives on each PC.",
 		addFirst)
 	s.root = container.NewBorder(
-		screenHeader("Computers", "Every PC that runs patchagent: its OS, last check-in and inventory.", add, refresh), nil, nil, nil, s.empty)
+		screenHeader("Computers", "Every PC that runs patchagent: its OS, last check-in and inventory.", add, targets, refresh), nil, nil, nil, s.empty)
 	return s
 }
+
+// showTargets opens the targets (saved computer queries) over the screen.
+func (s *computersScreen) showTargets() {
+	v := newTargetsView(s.ui, func() { s.ui.background(s.reload) })
+	d := dialog.NewCustom("Targets", "Close", v.root, s.ui.win)
+	d.Resize(fyne.NewSize(1000, 560))
+	d.Show()
+	s.ui.background(v.reload)
+}
+
+// live marks the screen for the console's periodic refresh: agents change what it shows.
+func (s *computersScreen) live() {}
 
 func (s *computersScreen) title() string              { return "Computers" }
 func (s *computersScreen) icon() fyne.Resource        { return theme.ComputerIcon() }
@@ -354,7 +367,7 @@ func inventoryView(inv inventory.Inventory, ok bool) fyne.CanvasObject {
 		{"Installed", 100, func(x inventory.Software) string { return x.InstallDate }},
 		{"Product code", 300, func(x inventory.Software) string { return x.ProductCode }},
 	}
-	t := rowsTable(sw, cols)
+	t := rowsTable(func() []inventory.Software { return sw }, cols)
 	split := container.NewHSplit(container.NewVScroll(facts), t)
 	split.Offset = 0.35
 	return split
@@ -393,7 +406,7 @@ func updatesView(rows []model.ComplianceRow, evaluated bool) fyne.CanvasObject {
 			return ""
 		}},
 	}
-	t := rowsTable(rows, cols)
+	t := rowsTable(func() []model.ComplianceRow { return rows }, cols)
 	return t
 }
 
@@ -421,6 +434,6 @@ func deliveriesView(events []model.DeliveryEvent) fyne.CanvasObject {
 		}},
 		{"Message", 400, func(e model.DeliveryEvent) string { return e.Message }},
 	}
-	t := rowsTable(events, cols)
+	t := rowsTable(func() []model.DeliveryEvent { return events }, cols)
 	return t
 }

@@ -75,6 +75,9 @@ func emptyNote(text string) fyne.CanvasObject {
 	return l
 }
 
+// live marks the screen for the console's periodic refresh.
+func (s *dashboardScreen) live() {}
+
 func (s *dashboardScreen) title() string              { return "Dashboard" }
 func (s *dashboardScreen) icon() fyne.Resource        { return theme.HomeIcon() }
 func (s *dashboardScreen) content() fyne.CanvasObject { return s.root }

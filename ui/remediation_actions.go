@@ -193,7 +193,7 @@ func updatesTable(rows []model.UpdateRow) fyne.CanvasObject {
 		}},
 		{"Command line", 300, func(u model.UpdateRow) string { return u.CommandLine }},
 	}
-	t := rowsTable(rows, cols)
+	t := rowsTable(func() []model.UpdateRow { return rows }, cols)
 	return t
 }
 

@@ -305,6 +305,12 @@ func TestScreenshots(t *testing.T) {
 			ui.win.Canvas().Overlays().Remove(o)
 		}
 		rc.search.SetText("")
+		ui.ShowScreen("Computers")
+		ui.screens[2].(*computersScreen).showTargets()
+		shoot(variant.name + "-computers-targets")
+		for _, o := range ui.win.Canvas().Overlays().List() {
+			ui.win.Canvas().Overlays().Remove(o)
+		}
 	}
 }
 
