@@ -95,7 +95,7 @@ type Pane struct {
 // Panes in the order the Settings screen lists them.
 var Panes = []Pane{
 	{"core", "Core Services", "Where update packages are downloaded to, and your own severity levels."},
-	{"remediation", "Windows Patch Remediation Settings", "How software updates are distributed: targets, package retention and how update programs run."},
+	{"remediation", "Windows Patch Remediation Settings", "How software updates are distributed: targets, package retention and how update programs run. Existing policies keep no copy of these settings: agents apply the saved values from their next check-in, so there is no separate \"update existing policies\" step."},
 	{"plugin", "Default Software Update Plug-in Policy", "When agents install updates and restart computers, and what users are told."},
 	{"scan", "System Assessment Scan", "How often agents inventory their computer and report it."},
 	{"import", "Import Patch Data", "Where the software update catalog comes from and how it is imported."},
