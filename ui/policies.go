@@ -104,9 +104,19 @@ func newPoliciesScreen(ui *App) *policiesScreen {
 	s.empty = emptyState(theme.ListIcon(), "No policies yet",
 		"A policy is created by distributing bulletins from the Remediation Center: choose bulletins, then Distribute Packages opens the Distribute Software Updates wizard.",
 		widget.NewButtonWithIcon("Open the Remediation Center", theme.WarningIcon(), func() { ui.ShowScreen("Remediation Center") }))
+	windowsButton := widget.NewButtonWithIcon("Maintenance windows", theme.HistoryIcon(), s.showWindows)
 	s.root = container.NewBorder(
-		screenHeader("Policies", "Software update policies: which updates go to which computers, and when."), nil, nil, nil, s.empty)
+		screenHeader("Policies", "Software update policies: which updates go to which computers, and when.", windowsButton), nil, nil, nil, s.empty)
 	return s
+}
+
+// showWindows opens the maintenance windows over the screen.
+func (s *policiesScreen) showWindows() {
+	v := newWindowsView(s.ui)
+	d := dialog.NewCustom("Maintenance windows", "Close", v.root, s.ui.win)
+	d.Resize(fyne.NewSize(1000, 540))
+	d.Show()
+	s.ui.background(v.reload)
 }
 
 func (s *policiesScreen) title() string              { return "Policies" }

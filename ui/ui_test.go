@@ -266,6 +266,12 @@ func TestScreenshots(t *testing.T) {
 	if _, err := h.Runner.Run(context.Background(), jobs.ImportJobName, "manual"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := h.Store.AddWindow(context.Background(), h.Actor, "Patch Tuesday", "2nd tue +3 01:00-05:00", "after Microsoft's release"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.AssignWindow(context.Background(), h.Actor, "Patch Tuesday", "Windows computers with the agent", true); err != nil {
+		t.Fatal(err)
+	}
 	shoot := func(name string) {
 		f, err := os.Create(filepath.Join(out, name+".png"))
 		if err != nil {
@@ -308,6 +314,12 @@ func TestScreenshots(t *testing.T) {
 		ui.ShowScreen("Computers")
 		ui.screens[2].(*computersScreen).showTargets()
 		shoot(variant.name + "-computers-targets")
+		for _, o := range ui.win.Canvas().Overlays().List() {
+			ui.win.Canvas().Overlays().Remove(o)
+		}
+		ui.ShowScreen("Policies")
+		ui.screens[3].(*policiesScreen).showWindows()
+		shoot(variant.name + "-policies-windows")
 		for _, o := range ui.win.Canvas().Overlays().List() {
 			ui.win.Canvas().Overlays().Remove(o)
 		}
