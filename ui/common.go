@@ -116,3 +116,10 @@ func rowsTable[T any](rows func() []T, cols []column[T]) *widget.Table {
 	}
 	return t
 }
+
+// enableAll enables or disables a screen's actions together.
+func enableAll[W disableable](on bool, ws ...W) {
+	for _, w := range ws {
+		enabler(w)(on)
+	}
+}

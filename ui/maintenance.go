@@ -64,13 +64,7 @@ func newWindowsView(ui *App) *windowsView {
 }
 
 func (v *windowsView) enable() {
-	for _, b := range v.actions {
-		if v.selected >= 0 && v.selected < len(v.rows) {
-			b.Enable()
-		} else {
-			b.Disable()
-		}
-	}
+	enableAll(v.selected >= 0 && v.selected < len(v.rows), v.actions...)
 }
 
 // reload reads the windows and the targets they can be applied to; it runs off the UI thread.

@@ -171,13 +171,7 @@ func (s *policiesScreen) current() (model.PolicyView, bool) {
 
 func (s *policiesScreen) enableActions() {
 	p, ok := s.current()
-	for _, b := range []*widget.Button{s.edit, s.upd, s.del, s.on, s.off} {
-		if ok {
-			b.Enable()
-		} else {
-			b.Disable()
-		}
-	}
+	enableAll(ok, s.edit, s.upd, s.del, s.on, s.off)
 	if ok && p.Enabled {
 		s.on.Disable()
 	} else if ok {

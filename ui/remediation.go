@@ -303,14 +303,7 @@ func (s *remediationScreen) chosen() []string {
 }
 
 func (s *remediationScreen) enableActions() {
-	on := len(s.chosen()) > 0
-	for _, b := range s.actions {
-		if on {
-			b.Enable()
-		} else {
-			b.Disable()
-		}
-	}
+	enableAll(len(s.chosen()) > 0, s.actions...)
 }
 
 // bulletinCell is a table cell: a check box in the first column, text elsewhere. It takes

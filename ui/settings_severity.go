@@ -75,13 +75,7 @@ func newSeverityEditor(ui *App) *severityEditor {
 }
 
 func (e *severityEditor) enableButtons() {
-	for _, b := range e.buttons {
-		if e.selected >= 0 && e.selected < len(e.levels) {
-			b.Enable()
-		} else {
-			b.Disable()
-		}
-	}
+	enableAll(e.selected >= 0 && e.selected < len(e.levels), e.buttons...)
 }
 
 func (e *severityEditor) move(delta int) {

@@ -86,13 +86,7 @@ func queryText(t model.Target) string {
 }
 
 func (v *targetsView) enable() {
-	for _, b := range v.actions {
-		if v.selected >= 0 && v.selected < len(v.rows) {
-			b.Enable()
-		} else {
-			b.Disable()
-		}
-	}
+	enableAll(v.selected >= 0 && v.selected < len(v.rows), v.actions...)
 }
 
 // reload reads the targets; it runs off the UI thread.
