@@ -179,14 +179,17 @@ func versionCmd() *cobra.Command {
 
 func simulateCmd() *cobra.Command {
 	var cfg simulate.Config
-	var server, format, acked string
+	var server, format, acked, catalog string
 	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "simulate",
 		Short: "Run many synthetic agents against a host (demos and load tests)",
 		Long: "Enrols --count synthetic Windows agents with the token (it needs that many uses), each\n" +
 			"sending a realistic inventory, then checks them in for --duration and prints throughput,\n" +
-			"latency percentiles and errors. An --interval of 0 checks in back to back.",
+			"latency percentiles and errors. An --interval of 0 checks in back to back.\n" +
+			"The inventories are modelled on a PatchDesk-format catalog (the built-in snapshot unless\n" +
+			"--catalog names another): Windows releases at builds before and at its fixed builds, and its\n" +
+			"applications at older and newer versions, so compliance shows both installed and missing.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "table" && format != "json" {
@@ -194,6 +197,13 @@ func simulateCmd() *cobra.Command {
 			}
 			if server != "" {
 				cfg.Servers = []string{server}
+			}
+			if catalog != "" {
+				fsys, err := simulate.OpenCatalog(catalog)
+				if err != nil {
+					return err
+				}
+				cfg.Catalog = fsys
 			}
 			cfg.Version = version
 			cfg.Log = logger(verbose, slog.LevelWarn) // the report is the output
@@ -223,6 +233,7 @@ func simulateCmd() *cobra.Command {
 	f.Float64Var(&cfg.ChangeRate, "change-rate", 0.01, "chance that an agent's inventory changed before a check-in")
 	f.IntVar(&cfg.Conns, "conns", 200, "HTTPS connections the agents share")
 	f.StringVar(&cfg.Prefix, "prefix", "SIM", "computer name prefix")
+	f.StringVar(&catalog, "catalog", "", "PatchDesk-format catalog folder or its index.json to model inventories on (default: the built-in snapshot)")
 	f.StringVar(&format, "format", "table", "output format: table or json")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log progress")
 	f.StringVar(&acked, "acked", "", "write each computer's last acknowledged inventory digest to this JSON file (crash tests)")

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -8,33 +9,16 @@ import (
 	"patchdesk/model/inventory"
 )
 
-// osImage is a Windows release with the update build revisions of its recent cumulative updates,
-// oldest first, so that simulated PCs sit at older and newer patch levels.
-type osImage struct {
-	name, version, display, edition, productType string
-	build                                        int
-	ubrs                                         []int
-	weight                                       int
-}
-
-var osImages = []osImage{
-	{"Windows 10 Pro", "10.0", "22H2", "Professional", "workstation", 19045, []int{3803, 3930, 4046, 4170, 4291, 4412, 4529, 4651, 4780, 4894, 5011, 5131}, 40},
-	{"Windows 10 Enterprise", "10.0", "22H2", "Enterprise", "workstation", 19045, []int{3803, 4046, 4291, 4529, 4780, 5011}, 10},
-	{"Windows 11 Pro", "10.0", "23H2", "Professional", "workstation", 22631, []int{2861, 3007, 3155, 3296, 3447, 3593, 3737, 3880, 4037, 4169}, 25},
-	{"Windows 11 Pro", "10.0", "24H2", "Professional", "workstation", 26100, []int{1742, 1882, 2033, 2161, 2314, 2454}, 10},
-	{"Windows Server 2019 Standard", "10.0", "1809", "ServerStandard", "server", 17763, []int{5206, 5329, 5458, 5576, 5696, 5820, 5936, 6054}, 7},
-	{"Windows Server 2022 Standard", "10.0", "21H2", "ServerStandard", "server", 20348, []int{2159, 2227, 2340, 2402, 2461, 2529, 2582, 2655}, 8},
-}
-
-// app is a third-party product with versions from older to newer.
-type app struct {
+// otherApps are common third-party products at older and newer versions. The catalog's own
+// products replace the ones it covers (see newProfile); the rest fill the inventories out.
+type otherApp struct {
 	name, publisher string
 	versions        []string
-	share           float64 // fraction of PCs that have it
+	share           float64
 	msi             bool
 }
 
-var apps = []app{
+var otherApps = []otherApp{
 	{"Google Chrome", "Google LLC", []string{"119.0.6045.200", "120.0.6099.217", "121.0.6167.185", "122.0.6261.129", "123.0.6312.123", "124.0.6367.208"}, 0.85, true},
 	{"Microsoft Edge", "Microsoft Corporation", []string{"120.0.2210.133", "121.0.2277.128", "122.0.2365.92", "123.0.2420.97", "124.0.2478.109"}, 1, false},
 	{"Mozilla Firefox (x64 en-US)", "Mozilla", []string{"115.6.0", "120.0.1", "121.0.1", "122.0.1", "123.0.1", "124.0.2"}, 0.4, false},
@@ -85,19 +69,27 @@ type machine struct {
 }
 
 // inventory builds the machine's inventory as of its generation: the seed picks its OS, patch
-// level and apps; every generation installs one newer update or app version.
-func (m machine) inventory(name, agentVersion string) inventory.Inventory {
+// level, the release's other updates and its apps; every generation installs one newer update
+// or app version.
+func (p *profile) inventory(m machine, name, agentVersion string) inventory.Inventory {
 	r := rand.New(rand.NewPCG(m.seed, 0x9e3779b97f4a7c15))
-	img := pickImage(r)
+	img := p.pickImage(r)
 	level := r.IntN(len(img.ubrs))
 	inv := inventory.Inventory{
 		Hostname: name, Domain: "corp.example.org",
-		IPs:  []string{fmt.Sprintf("10.%d.%d.%d", 20+r.IntN(10), r.IntN(256), 1+r.IntN(254))},
-		MACs: []string{fmt.Sprintf("00:15:5D:%02X:%02X:%02X", r.IntN(256), r.IntN(256), r.IntN(256))},
-		OS: inventory.OS{Family: "windows", Name: img.name, Version: img.version, DisplayVersion: img.display,
-			Build: img.build, Edition: img.edition, Arch: "x64", ProductType: img.productType},
+		IPs:          []string{fmt.Sprintf("10.%d.%d.%d", 20+r.IntN(10), r.IntN(256), 1+r.IntN(254))},
+		MACs:         []string{fmt.Sprintf("00:15:5D:%02X:%02X:%02X", r.IntN(256), r.IntN(256), r.IntN(256))},
+		OS:           img.os(0),
 		Languages:    []string{[]string{"en-US", "en-US", "en-US", "de-DE", "fr-FR", "en-GB"}[r.IntN(6)]},
 		AgentVersion: agentVersion,
+	}
+	var missing []string
+	for _, kb := range img.releaseKBs {
+		if r.Float64() < 0.7 {
+			inv.KBs = append(inv.KBs, kb)
+		} else {
+			missing = append(missing, kb)
+		}
 	}
 	type installed struct {
 		app   app
@@ -105,7 +97,7 @@ func (m machine) inventory(name, agentVersion string) inventory.Inventory {
 		sw    inventory.Software
 	}
 	var have []installed
-	for _, a := range apps {
+	for _, a := range p.apps {
 		if r.Float64() >= a.share {
 			continue
 		}
@@ -116,8 +108,9 @@ func (m machine) inventory(name, agentVersion string) inventory.Inventory {
 		}
 		have = append(have, installed{a, r.IntN(len(a.versions)), sw})
 	}
-	// Each generation moves the OS or one app a version further (or, once at the newest, adds
-	// an update to the KB list), which changes the digest as a real patch would.
+	// Each generation moves the OS or one app a version further, or installs one of the
+	// release's missing updates (or, when nothing is left, an unknown KB), which changes the
+	// digest as a real patch would.
 	for g := 0; g < m.generation; g++ {
 		i := r.IntN(len(have) + 1)
 		switch {
@@ -125,37 +118,30 @@ func (m machine) inventory(name, agentVersion string) inventory.Inventory {
 			level++
 		case i < len(have) && have[i].level < len(have[i].app.versions)-1:
 			have[i].level++
+		case len(missing) > 0:
+			inv.KBs = append(inv.KBs, missing[0])
+			missing = missing[1:]
 		default:
-			inv.KBs = append(inv.KBs, "KB50"+strconv.Itoa(30000+g))
+			inv.KBs = append(inv.KBs, "KB99"+strconv.Itoa(10000+g))
 		}
 	}
 	inv.OS.UBR = img.ubrs[level]
+	for _, f := range img.fixes {
+		if f.ubr <= inv.OS.UBR {
+			inv.KBs = append(inv.KBs, f.kb)
+		}
+	}
 	inv.Software = append(inv.Software, baseline...)
 	for _, h := range have {
 		h.sw.Version = h.app.versions[h.level]
+		if h.app.names != nil {
+			h.sw.Name = h.app.names[h.level]
+			h.sw.ProductCode = cmp.Or(h.app.codes[h.level], h.sw.ProductCode)
+		}
 		inv.Software = append(inv.Software, h.sw)
-	}
-	// The servicing stack and .NET updates a PC at this patch level has.
-	for k := 0; k <= level; k++ {
-		inv.KBs = append(inv.KBs, "KB50"+strconv.Itoa(10000+img.build%1000*10+k))
 	}
 	inv.Normalize()
 	return inv
-}
-
-func pickImage(r *rand.Rand) osImage {
-	total := 0
-	for _, img := range osImages {
-		total += img.weight
-	}
-	n := r.IntN(total)
-	for _, img := range osImages {
-		if n < img.weight {
-			return img
-		}
-		n -= img.weight
-	}
-	return osImages[0]
 }
 
 // baseline is what nearly every Windows PC lists besides its applications: runtimes, drivers and

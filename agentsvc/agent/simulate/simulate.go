@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -18,6 +19,7 @@ import (
 
 	"patchdesk/agentsvc/agent"
 	"patchdesk/agentsvc/wire"
+	"patchdesk/assets"
 	"patchdesk/model/inventory"
 )
 
@@ -38,7 +40,10 @@ type Config struct {
 	Version string
 	// Prefix names the computers (Prefix-00001...); default "SIM".
 	Prefix string
-	Log    *slog.Logger
+	// Catalog is the PatchDesk-format catalog the inventories are modelled on (see newProfile);
+	// nil: the embedded snapshot.
+	Catalog fs.FS
+	Log     *slog.Logger
 }
 
 // Result is what a run measured.
@@ -81,6 +86,7 @@ type Latency struct {
 type simAgent struct {
 	name    string
 	client  *agent.Client
+	profile *profile
 	machine machine
 	digest  string
 	acked   string
@@ -133,6 +139,17 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if cfg.Catalog == nil {
+		cfg.Catalog = assets.Catalog()
+	}
+	bulletins, err := ReadCatalog(cfg.Catalog)
+	if err != nil {
+		return Result{}, fmt.Errorf("simulate: %w", err)
+	}
+	prof, err := newProfile(bulletins)
+	if err != nil {
+		return Result{}, fmt.Errorf("simulate: %w", err)
+	}
 	urls := tok.URLs
 	if len(cfg.Servers) > 0 {
 		urls = cfg.Servers
@@ -143,7 +160,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	agents := make([]*simAgent, cfg.Count)
 	for i := range agents {
 		agents[i] = &simAgent{name: fmt.Sprintf("%s-%05d", cfg.Prefix, i+1), client: agent.NewClient(urls, tok.CAFingerprint, hc),
-			machine: machine{seed: uint64(i + 1)}}
+			profile: prof, machine: machine{seed: uint64(i + 1)}}
 	}
 	res := Result{Agents: cfg.Count, Conns: cfg.Conns, IntervalS: cfg.Interval.Seconds(), ChangeRate: cfg.ChangeRate}
 
@@ -253,7 +270,7 @@ func (a *simAgent) checkin(ctx context.Context, rec *recorder, version string, c
 		if change {
 			a.machine.generation++
 		}
-		built := a.machine.inventory(a.name, version)
+		built := a.profile.inventory(a.machine, a.name, version)
 		inv, a.digest = &built, built.Digest()
 	}
 	t0 := time.Now()
@@ -263,7 +280,7 @@ func (a *simAgent) checkin(ctx context.Context, rec *recorder, version string, c
 		return
 	}
 	if inv == nil {
-		built := a.machine.inventory(a.name, version)
+		built := a.profile.inventory(a.machine, a.name, version)
 		inv = &built
 	}
 	t0 = time.Now()
