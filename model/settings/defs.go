@@ -163,7 +163,7 @@ const DefaultTarget = "Windows computers with the agent"
 
 // Features that later releases bring; settings naming them say so in the GUI.
 const (
-	featureInstall = "the agent install cycle"
+	featureNotify = "notifications on the user's desktop (the agent has no tray window yet)"
 )
 
 var (
@@ -234,26 +234,26 @@ var Defs = []Def{
 	{Key: KeyOverrideWindows, Pane: "plugin", Section: "Installation Schedules", Label: "Override maintenance windows", Kind: Bool,
 		Default: "false", Help: "Install and restart on this policy's schedules even outside maintenance windows."},
 	{Key: KeyNotifyUser, Pane: "plugin", Section: "Notification", Label: "Notify user", Kind: Bool,
-		Default: "true", Help: "Tell the logged-on user before updates install.", Pending: featureInstall},
+		Default: "true", Help: "Tell the logged-on user before updates install.", Pending: featureNotify},
 	{Key: KeyNotifyMinutes, Pane: "plugin", Section: "Notification", Label: "Minutes before installation", Kind: Int, EnabledBy: KeyNotifyUser,
-		Default: "10", Min: 1, Max: 240, Help: "How long the notice shows before the installation starts.", Pending: featureInstall},
+		Default: "10", Min: 1, Max: 240, Help: "How long the notice shows before the installation starts.", Pending: featureNotify},
 	{Key: KeyNotifyMessage, Pane: "plugin", Section: "Notification", Label: "Message", Kind: Text, EnabledBy: KeyNotifyUser, Optional: true,
 		Default: "Software updates will be installed on this computer shortly. Please save your work.", Item: message,
-		Help: "Custom text of the notice. Empty uses the agent's own wording.", Pending: featureInstall},
+		Help: "Custom text of the notice. Empty uses the agent's own wording.", Pending: featureNotify},
 	{Key: KeyShowProgress, Pane: "plugin", Section: "Notification", Label: "Show progress", Kind: Bool,
-		Default: "false", Help: "Show users a progress dialog while updates install.", Pending: featureInstall},
+		Default: "false", Help: "Show users a progress dialog while updates install.", Pending: featureNotify},
 	{Key: KeyPendingRestart, Pane: "plugin", Section: "Notification", Label: "Show pending restart message", Kind: Bool,
-		Default: "true", Help: "Warn users before a restart; they may restart at once.", Pending: featureInstall},
+		Default: "true", Help: "Warn users before a restart; they may restart at once.", Pending: featureNotify},
 	{Key: KeyPendingMinutes, Pane: "plugin", Section: "Notification", Label: "Minutes before restart", Kind: Int, EnabledBy: KeyPendingRestart,
-		Default: "15", Min: 1, Max: 240, Help: "How soon before the restart users are warned.", Pending: featureInstall},
+		Default: "15", Min: 1, Max: 240, Help: "How soon before the restart users are warned.", Pending: featureNotify},
 	{Key: KeyReminder, Pane: "plugin", Section: "Notification", Label: "Show reminder message", Kind: Bool,
-		Default: "true", Help: "Remind users that a restart is required.", Pending: featureInstall},
+		Default: "true", Help: "Remind users that a restart is required.", Pending: featureNotify},
 	{Key: KeyReminderSchedule, Pane: "plugin", Section: "Notification", Label: "Reminder schedule", Kind: Schedule, EnabledBy: KeyReminder,
-		Default: "every 2h", Help: "How often the reminder shows until the computer restarts.", Pending: featureInstall},
+		Default: "every 2h", Help: "How often the reminder shows until the computer restarts.", Pending: featureNotify},
 	{Key: KeyAllowDefer, Pane: "plugin", Section: "Notification", Label: "Allow user to defer", Kind: Bool,
-		Default: "true", Help: "Users may postpone a pending restart.", Pending: featureInstall},
+		Default: "true", Help: "Users may postpone a pending restart.", Pending: featureNotify},
 	{Key: KeyMaxDeferral, Pane: "plugin", Section: "Notification", Label: "Maximum deferral", Kind: Duration, EnabledBy: KeyAllowDefer,
-		Default: "4h", Min: 60, Max: 14 * 86400, Help: "How long users may postpone the restart in total.", Pending: featureInstall},
+		Default: "4h", Min: 60, Max: 14 * 86400, Help: "How long users may postpone the restart in total.", Pending: featureNotify},
 
 	{Key: KeyScanSchedule, Pane: "scan", Section: "Schedule", Label: "Scan schedule", Kind: Schedule,
 		Default: "every 4h", Help: "How often agents inventory their computer (OS, software, installed updates)."},
