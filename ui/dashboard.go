@@ -27,6 +27,7 @@ type dashboardScreen struct {
 	failures *widget.Label
 	catalog  *widget.Label
 	agents   *widget.Label
+	delivery *widget.Label
 	parts    *complianceParts
 }
 
@@ -44,9 +45,9 @@ type dashboardData struct {
 func newDashboard(ui *App) *dashboardScreen {
 	s := &dashboardScreen{ui: ui,
 		host: widget.NewLabel(""), jobs: widget.NewLabel(""), failures: widget.NewLabel(""), catalog: widget.NewLabel(""),
-		agents: widget.NewLabel(""),
+		agents: widget.NewLabel(""), delivery: widget.NewLabel(""),
 	}
-	for _, l := range []*widget.Label{s.host, s.jobs, s.failures, s.catalog, s.agents} {
+	for _, l := range []*widget.Label{s.host, s.jobs, s.failures, s.catalog, s.agents, s.delivery} {
 		l.Wrapping = fyne.TextWrapWord
 	}
 	s.parts = newComplianceParts(ui)
@@ -63,6 +64,10 @@ func newDashboard(ui *App) *dashboardScreen {
 			widget.NewButtonWithIcon("Computers", theme.ComputerIcon(), func() { ui.ShowScreen("Computers") }),
 			widget.NewButtonWithIcon("Agent status", theme.DocumentIcon(), func() { ui.OpenReport("diagnostics-agent-status", nil) })),
 			nil, nil, s.agents)),
+		widget.NewCard("Software update delivery", "Last 30 days, by execution", container.NewBorder(nil, container.NewHBox(
+			widget.NewButtonWithIcon("Delivery summary", theme.DocumentIcon(), func() { ui.OpenReport("delivery-summary", nil) }),
+			widget.NewButtonWithIcon("Policy status", theme.DocumentIcon(), func() { ui.OpenReport("policy-status-by-computer", nil) })),
+			nil, nil, s.delivery)),
 		widget.NewCard("Recent job failures", "Last 7 days", s.failures),
 	)
 	s.root = container.NewBorder(screenHeader("Dashboard", "Windows compliance and the state of this host."), nil, nil, nil, container.NewVScroll(grid))
@@ -136,6 +141,12 @@ func (s *dashboardScreen) apply(d dashboardData) {
 		listener = fmt.Sprintf("https://%s (CA %s…)", h.Listener.Addr(), h.Listener.CAFingerprint()[:16])
 	case h.ListenerErr != nil:
 		listener = "not running: " + h.ListenerErr.Error()
+	}
+	if dl := d.board.Delivery; dl.Succeeded+dl.Failed+dl.NotCompleted == 0 {
+		s.delivery.SetText("No agent has reported installing an update in the last 30 days.")
+	} else {
+		s.delivery.SetText(fmt.Sprintf("Latest execution of each update on each computer:\n%d succeeded, %d failed, %d not completed.",
+			dl.Succeeded, dl.Failed, dl.NotCompleted))
 	}
 	s.host.SetText(fmt.Sprintf("PatchDesk %s\nData dir: %s\nDatabase: %s (SQLite)\nAgent listener: %s", h.Version, h.DataDir, h.Store.Path, listener))
 	a := d.agents

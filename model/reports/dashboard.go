@@ -16,6 +16,8 @@ type Dashboard struct {
 	AtRisk     []AtRiskComputer           `json:"at_risk"`
 	Bulletins  DashboardBulletins         `json:"bulletins"`
 	History    []model.ComplianceSnapshot `json:"history"`
+	// Delivery is the software update delivery by execution over the last 30 days.
+	Delivery DeliveryTotals `json:"delivery"`
 }
 
 // DashboardCompliance sums the per-bulletin counts: bulletin × computer pairs.
@@ -83,6 +85,9 @@ func LoadDashboard(ctx context.Context, store *model.Store, now time.Time) (*Das
 		return nil, err
 	}
 	if d.History, err = store.ComplianceSnapshots(ctx, startOfDay(now).AddDate(0, 0, 1-HistoryDays)); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	if d.Delivery, err = LoadDeliveryTotals(ctx, store, since); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	return d, nil

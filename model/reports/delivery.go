@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"patchdesk/model"
 )
@@ -36,37 +37,73 @@ func deliveryOutcome(status string) string {
 	return "not_completed" // pending, downloading, scheduled, installing, verifying, rescheduled
 }
 
-func deliverySummary(ctx context.Context, q query) (*Result, error) {
-	since := startOfDay(q.now).AddDate(0, 0, 1-q.p.Int("days"))
+// deliveryKey is one update of one bulletin.
+type deliveryKey struct{ bulletin, update string }
+
+// latestDeliveries counts, per update, the computers whose latest delivery event since the
+// given time ended in each outcome ("succeeded", "failed", "not_completed").
+func latestDeliveries(ctx context.Context, store *model.Store, since time.Time, bulletin string) (map[deliveryKey]map[string]int64, error) {
 	args := []any{since}
 	where := "at >= ?"
-	if b := q.p["bulletin"]; b != "" {
+	if bulletin != "" {
 		where += " AND bulletin_id = ?"
-		args = append(args, b)
+		args = append(args, bulletin)
 	}
 	// The latest event of each computer × update in the period is where its execution stands.
 	var last []struct {
 		BulletinID, UpdateID, Status string
 	}
-	err := q.store.DB.WithContext(ctx).Raw(`SELECT e.bulletin_id, e.update_id, e.status FROM delivery_events e
+	err := store.DB.WithContext(ctx).Raw(`SELECT e.bulletin_id, e.update_id, e.status FROM delivery_events e
 		JOIN (SELECT MAX(id) AS id FROM delivery_events WHERE `+where+` GROUP BY computer_id, update_id) l ON l.id = e.id`, args...).
 		Scan(&last).Error
 	if err != nil {
 		return nil, fmt.Errorf("read delivery events: %w", err)
 	}
-	type key struct{ bulletin, update string }
-	counts := map[key]map[string]int64{}
+	counts := map[deliveryKey]map[string]int64{}
 	for _, e := range last {
 		o := deliveryOutcome(e.Status)
 		if o == "" {
 			continue
 		}
-		k := key{e.BulletinID, e.UpdateID}
+		k := deliveryKey{e.BulletinID, e.UpdateID}
 		if counts[k] == nil {
 			counts[k] = map[string]int64{}
 		}
 		counts[k][o]++
 	}
+	return counts, nil
+}
+
+// DeliveryTotals is the dashboard's software update delivery by execution: computer × update
+// pairs by how their latest execution in the period ended.
+type DeliveryTotals struct {
+	Succeeded    int64 `json:"succeeded"`
+	Failed       int64 `json:"failed"`
+	NotCompleted int64 `json:"not_completed"`
+}
+
+// LoadDeliveryTotals sums the delivery summary since a time.
+func LoadDeliveryTotals(ctx context.Context, store *model.Store, since time.Time) (DeliveryTotals, error) {
+	counts, err := latestDeliveries(ctx, store, since, "")
+	if err != nil {
+		return DeliveryTotals{}, err
+	}
+	var t DeliveryTotals
+	for _, c := range counts {
+		t.Succeeded += c["succeeded"]
+		t.Failed += c["failed"]
+		t.NotCompleted += c["not_completed"]
+	}
+	return t, nil
+}
+
+func deliverySummary(ctx context.Context, q query) (*Result, error) {
+	since := startOfDay(q.now).AddDate(0, 0, 1-q.p.Int("days"))
+	counts, err := latestDeliveries(ctx, q.store, since, q.p["bulletin"])
+	if err != nil {
+		return nil, err
+	}
+	type key = deliveryKey
 	keys := make([]key, 0, len(counts))
 	for k := range counts {
 		keys = append(keys, k)
