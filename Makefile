@@ -12,7 +12,7 @@ FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 ECHARTS_VERSION := 5.6.0
 ECHARTS := assets/echarts/echarts.min.js
 
-.PHONY: all deps assets build run test vet screenshots bench fuzz package catalog clean
+.PHONY: all deps assets build run test vet screenshots browser-test bench fuzz package catalog clean
 
 all: build
 
@@ -74,6 +74,16 @@ test: vet
 screenshots: deps assets
 	PATCHDESK_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -tags $(TAGS) -count=1 -run '^TestScreenshots$$' ./ui/
 	@ls screenshots
+
+## browser-test: the admin pages and an offline HTML export in headless Chromium (Debian's
+## chromium, installed when missing); screenshots into screenshots/.
+browser-test: deps assets
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$PATCHDESK_CHROMIUM" ] || { \
+		command -v apt-get >/dev/null || { echo "chromium is needed (install it with your package manager, or set PATCHDESK_CHROMIUM)"; exit 1; }; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+	}
+	PATCHDESK_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -tags browser,$(TAGS) -count=1 -v ./agentsvc/adminweb/
 
 ## bench: the benchmarks behind docs/benchmarks.md.
 bench: deps assets
