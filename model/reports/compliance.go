@@ -21,7 +21,7 @@ import (
 // first, the drill-down and the history last.
 func init() {
 	for _, r := range []*Report{complianceByBulletin, complianceByUpdate, complianceByComputer, complianceBySeverity,
-		complianceMissing, complianceBulletinComputers, complianceHistory} {
+		complianceMissing, complianceBulletinComputers, bulletinTargetedComputers, complianceHistory} {
 		register(r)
 	}
 }
