@@ -82,12 +82,12 @@ func newReportsScreen(ui *App) *reportsScreen {
 	s.problem.Hide()
 	s.chart = newReportChart()
 	s.table = widget.NewTable(s.tableSize,
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) { s.cell(id, o.(*widget.Label)) })
+		func() fyne.CanvasObject { return newReportCell(s) },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			c := o.(*reportCell)
+			c.id = id
+			s.cell(id, c.label)
+		})
 	s.table.ShowHeaderRow = true
 	s.table.CreateHeader = func() fyne.CanvasObject { return widget.NewButton("", nil) }
 	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) { s.header(id.Col, o.(*widget.Button)) }

@@ -71,26 +71,15 @@ var drillTargets = map[string][]struct {
 	},
 }
 
-// drill offers a selected row's drill-downs in a pop-up menu next to the table.
+// drill offers a selected row's menu (rowItems, reports_rows.go) in a pop-up next to the table.
 func (s *reportsScreen) drill(id widget.TableCellID) {
 	s.table.UnselectAll()
 	if s.result == nil || id.Row < 0 || id.Row >= len(s.result.Rows) {
 		return
 	}
-	targets := drillTargets[s.result.Report]
-	if len(targets) == 0 {
+	items := s.rowItems(id.Row)
+	if len(items) == 0 {
 		return
-	}
-	res, row := s.result, id.Row
-	cell := func(col string) string {
-		if c := res.Col(col); c >= 0 {
-			return res.Cell(row, c)
-		}
-		return ""
-	}
-	var items []*fyne.MenuItem
-	for _, t := range targets {
-		items = append(items, fyne.NewMenuItem(t.title, func() { s.ui.OpenReport(t.report, t.params(cell)) }))
 	}
 	c := fyne.CurrentApp().Driver().CanvasForObject(s.table)
 	if c == nil {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"patchdesk/model"
 	"patchdesk/model/reports"
 	"patchdesk/model/reports/export"
 )
@@ -183,4 +185,153 @@ func count[T fyne.CanvasObject](objs []fyne.CanvasObject) int {
 		}
 	}
 	return n
+}
+
+// findReportCell finds the rendered cell of a row's first column in the window.
+func findReportCell(t *testing.T, root fyne.CanvasObject, row int) *reportCell {
+	t.Helper()
+	var found *reportCell
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil || !o.Visible() {
+			return
+		}
+		switch w := o.(type) {
+		case *reportCell:
+			if w.id.Row == row && w.id.Col == 0 {
+				found = w
+			}
+			return
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(w).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(root)
+	if found == nil {
+		t.Fatalf("no cell shown for row %d", row)
+	}
+	return found
+}
+
+// TestReportsRowMenu: right-clicking a bulletin row offers its targeted computers and the
+// Remediation Center's Download Packages and Distribute Packages (guide Table 7-3).
+func TestReportsRowMenu(t *testing.T) {
+	ui, h := newTestConsole(t)
+	seedDownloadable(t, h)
+	ui.ShowScreen("Reports")
+	s := ui.screens[4].(*reportsScreen)
+	s.tree.Select("bulletins-all")
+	const bulletin = "PDTool 2.4"
+	row := slices.Index(s.column(t, "bulletin"), bulletin)
+	if row < 0 {
+		t.Fatalf("bulletins-all lacks %s", bulletin)
+	}
+	cell := findReportCell(t, ui.win.Canvas().Content(), row)
+	test.TapSecondary(cell)
+	top := ui.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("a right-click on a bulletin row showed no menu")
+	}
+	test.AssertImageMatches(t, "screens/reports_row_menu.png", ui.win.Canvas().Capture())
+	ui.win.Canvas().Overlays().Remove(top)
+
+	var labels []string
+	for _, it := range s.rowItems(row) {
+		labels = append(labels, it.Label)
+	}
+	if want := []string{"View targeted computers", "", "Download Packages", "Distribute Packages…"}; !slices.Equal(labels, want) {
+		t.Fatalf("row menu = %q, want %q", labels, want)
+	}
+
+	ctx := context.Background()
+	tests := []struct {
+		item  string
+		check func(t *testing.T)
+	}{
+		{"Download Packages", func(t *testing.T) {
+			pkgs, err := h.Store.Packages(ctx, bulletin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pkgs) != 2 {
+				t.Fatalf("%d packages after Download Packages, want 2", len(pkgs))
+			}
+			for _, p := range pkgs {
+				if p.State != model.PackageDownloaded {
+					t.Errorf("package %s is %s, want downloaded", p.UpdateID, p.State)
+				}
+			}
+		}},
+		{"Distribute Packages…", func(t *testing.T) {
+			// The wizard suggests the bulletin's id as the policy name, as from the Remediation Center.
+			top := ui.win.Canvas().Overlays().Top()
+			if top == nil {
+				t.Fatal("no wizard shown")
+			}
+			if !hasEntry(top, bulletin) {
+				t.Fatalf("the wizard does not suggest the policy name %q", bulletin)
+			}
+		}},
+		{"View targeted computers", func(t *testing.T) {
+			if s.result.Report != "bulletin-targeted-computers" || s.result.Params["bulletin"] != bulletin {
+				t.Fatalf("shows %s %v", s.result.Report, s.result.Params)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.item, func(t *testing.T) {
+			for ui.win.Canvas().Overlays().Top() != nil {
+				ui.win.Canvas().Overlays().Remove(ui.win.Canvas().Overlays().Top())
+			}
+			if s.result.Report != "bulletins-all" {
+				ui.OpenReport("bulletins-all", nil)
+			}
+			row := slices.Index(s.column(t, "bulletin"), bulletin)
+			i := slices.IndexFunc(s.rowItems(row), func(it *fyne.MenuItem) bool { return it.Label == tc.item })
+			if i < 0 {
+				t.Fatalf("no %q in the row menu", tc.item)
+			}
+			s.rowItems(row)[i].Action()
+			tc.check(t)
+		})
+	}
+}
+
+// TestReportsRowMenuWithoutBulletin: rows without a bulletin get no package actions.
+func TestReportsRowMenuWithoutBulletin(t *testing.T) {
+	_, s := openReports(t, true)
+	s.tree.Select("diagnostics-catalog")
+	if len(s.result.Rows) == 0 {
+		t.Fatal("diagnostics-catalog has no rows")
+	}
+	if items := s.rowItems(0); len(items) != 0 {
+		t.Fatalf("a catalog row offers %d actions", len(items))
+	}
+}
+
+func hasEntry(root fyne.CanvasObject, text string) bool {
+	found := false
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Entry:
+			found = found || w.Text == text
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(w).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(root)
+	return found
 }
