@@ -31,11 +31,11 @@ type PolicyView struct {
 	UpdatesEnabled             int                `json:"updates_enabled"`
 	// Reached counts the computers its targets hold; Installed and Failed count computer ×
 	// update pairs whose latest delivery for this policy ended so.
-	Reached   int `json:"computers_reached"`
-	Installed int `json:"installed"`
-	Failed    int `json:"failed"`
-	CreatedAt                  time.Time          `json:"created_at"`
-	UpdatedAt                  time.Time          `json:"updated_at"`
+	Reached   int       `json:"computers_reached"`
+	Installed int       `json:"installed"`
+	Failed    int       `json:"failed"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // PolicyUpdateView is one update of a policy with its package (Table 7-5).

@@ -112,9 +112,18 @@ func (d *downloads) start(heading string) {
 
 // downloads finds the console's download starter (the Remediation Center's).
 func (ui *App) downloads() *downloads {
+	if r := ui.remediation(); r != nil {
+		return r.downloads
+	}
+	return nil
+}
+
+// remediation is the Remediation Center, whose download and distribution actions other screens
+// share.
+func (ui *App) remediation() *remediationScreen {
 	for _, s := range ui.screens {
 		if r, ok := s.(*remediationScreen); ok {
-			return r.downloads
+			return r
 		}
 	}
 	return nil

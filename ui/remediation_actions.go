@@ -16,13 +16,8 @@ import (
 
 	"patchdesk/model"
 	"patchdesk/model/atomicfile"
+	"patchdesk/model/reports"
 )
-
-// laterActions are the guide's Remediation Center actions whose features come later; they are
-// shown, disabled, with what brings them, rather than hidden or faked.
-var laterActions = []struct{ name, with string }{
-	{"View Targeted Computers", "computer targets"},
-}
 
 func (s *remediationScreen) actionButtons() []fyne.CanvasObject {
 	props := widget.NewButtonWithIcon("Properties", theme.InfoIcon(), s.showProperties)
@@ -43,8 +38,7 @@ func (s *remediationScreen) actionButtons() []fyne.CanvasObject {
 			fyne.NewMenuItem("Export…", s.export),
 			fyne.NewMenuItemSeparator(),
 		}
-		items = append(items, s.packageItems()...)
-		menu := fyne.NewMenu("", append(items, laterItems()...)...)
+		menu := fyne.NewMenu("", append(items, s.packageItems()...)...)
 		widget.ShowPopUpMenuAtRelativePosition(menu, s.ui.win.Canvas(), fyne.NewPos(0, more.Size().Height), more)
 	})
 	s.actions = []*widget.Button{props, updates, severity, download, distribute, more}
@@ -58,17 +52,15 @@ func (s *remediationScreen) packageItems() []*fyne.MenuItem {
 		fyne.NewMenuItem("Recreate Packages", func() { s.download(true) }),
 		fyne.NewMenuItem("Distribute Packages…", s.distribute),
 		fyne.NewMenuItem("View Policies", s.viewPolicies),
+		fyne.NewMenuItem("View Targeted Computers", s.viewTargeted),
 	}
 }
 
-func laterItems() []*fyne.MenuItem {
-	var items []*fyne.MenuItem
-	for _, a := range laterActions {
-		it := fyne.NewMenuItem(a.name+" (comes with "+a.with+")", nil)
-		it.Disabled = true
-		items = append(items, it)
+// viewTargeted opens the computers the first chosen bulletin's policies reach.
+func (s *remediationScreen) viewTargeted() {
+	if ids := s.chosen(); len(ids) > 0 {
+		s.ui.OpenReport("bulletin-targeted-computers", reports.TargetedParams(ids[0]))
 	}
-	return items
 }
 
 // menuItems is the right-click menu of a bulletin row (guide Table 7-2).
@@ -84,8 +76,7 @@ func (s *remediationScreen) menuItems() []*fyne.MenuItem {
 		fyne.NewMenuItem("Export…", s.export),
 		fyne.NewMenuItemSeparator(),
 	}
-	items = append(items, s.packageItems()...)
-	return append(items, laterItems()...)
+	return append(items, s.packageItems()...)
 }
 
 func (s *remediationScreen) severityItems() []*fyne.MenuItem {
@@ -316,8 +307,11 @@ func auditList(entries []model.AuditEntry) fyne.CanvasObject {
 
 // download queues the chosen bulletins' packages (all of them again with recreate: Recreate
 // Packages) and runs the download job with the status dialog.
-func (s *remediationScreen) download(recreate bool) {
-	ids := s.chosen()
+func (s *remediationScreen) download(recreate bool) { s.downloadPackages(s.chosen(), recreate) }
+
+// downloadPackages queues the bulletins' packages and follows the download in the closable
+// status dialog; the Reports screen's row menu uses it too.
+func (s *remediationScreen) downloadPackages(ids []string, recreate bool) {
 	if len(ids) == 0 {
 		return
 	}

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"context"
-	"fmt"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
@@ -80,24 +78,15 @@ func (s *reportsScreen) rowItems(row int) []*fyne.MenuItem {
 // downloadPackages queues the bulletins' packages and runs the download job with the
 // Remediation Center's status dialog, as its Download Packages does.
 func (s *reportsScreen) downloadPackages(ids []string) {
-	d := s.ui.downloads()
-	if d == nil {
-		return
+	if r := s.ui.remediation(); r != nil {
+		r.downloadPackages(ids, false)
 	}
-	res, err := s.ui.host.Store.RequestPackages(context.Background(), s.ui.host.Actor, ids, false)
-	if err != nil {
-		showError(s.ui.win, err)
-		return
-	}
-	d.start(fmt.Sprintf("Downloading the packages of %d bulletin(s): %d to download, %d already stored.", len(ids), res.Queued, res.Present))
 }
 
 // distributePackages opens the Remediation Center's distribution wizard for the bulletins.
 func (s *reportsScreen) distributePackages(ids []string) *distributeWizard {
-	for _, sc := range s.ui.screens {
-		if r, ok := sc.(*remediationScreen); ok {
-			return r.openWizard(ids)
-		}
+	if r := s.ui.remediation(); r != nil {
+		return r.openWizard(ids)
 	}
 	return nil
 }
