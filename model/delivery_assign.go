@@ -3,8 +3,6 @@ package model
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 )
 
 // What the agent install cycle fetches: the enabled policies whose targets hold a computer,
@@ -105,31 +103,14 @@ func (s *Store) AssignmentRevisions(ctx context.Context) (AssignmentRevisions, e
 	if err != nil {
 		return AssignmentRevisions{}, fmt.Errorf("assignment revisions: %w", err)
 	}
-	rev := AssignmentRevisions{Global: fmt.Sprintf("c%d.d%d.p%d.%s", g.CatalogRev, g.Disabled, g.Packages, g.Newest),
-		ByComputer: map[uint]string{}}
-	var rows []struct {
-		ComputerID uint
-		ID         uint
-		Revision   int
-	}
-	err = db.Raw(`SELECT DISTINCT tm.computer_id, p.id, p.revision FROM policies p
+	rev := AssignmentRevisions{Global: fmt.Sprintf("c%d.d%d.p%d.%s", g.CatalogRev, g.Disabled, g.Packages, g.Newest)}
+	rev.ByComputer, err = perComputerTokens(db, `SELECT DISTINCT tm.computer_id, p.id || ':' || p.revision AS token FROM policies p
 		JOIN policy_targets pt ON pt.policy_id = p.id
 		JOIN targets t ON t.name = pt.target COLLATE NOCASE
 		JOIN target_members tm ON tm.target_id = t.id
-		WHERE p.enabled ORDER BY tm.computer_id, p.id`).Scan(&rows).Error
+		WHERE p.enabled ORDER BY tm.computer_id, p.id`)
 	if err != nil {
-		return AssignmentRevisions{}, fmt.Errorf("assignment revisions per computer: %w", err)
-	}
-	var b strings.Builder
-	for i, r := range rows {
-		if i > 0 && rows[i-1].ComputerID != r.ComputerID {
-			rev.ByComputer[rows[i-1].ComputerID] = b.String()
-			b.Reset()
-		}
-		b.WriteString(strconv.FormatUint(uint64(r.ID), 10) + ":" + strconv.Itoa(r.Revision) + ",")
-	}
-	if len(rows) > 0 {
-		rev.ByComputer[rows[len(rows)-1].ComputerID] = b.String()
+		return AssignmentRevisions{}, fmt.Errorf("assignment %w", err)
 	}
 	return rev, nil
 }

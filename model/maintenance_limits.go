@@ -3,8 +3,6 @@ package model
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -111,30 +109,15 @@ func (s *Store) LimitRevisions(ctx context.Context, now time.Time) (LimitRevisio
 	if err != nil {
 		return LimitRevisions{}, fmt.Errorf("maintenance revisions: %w", err)
 	}
-	rev := LimitRevisions{ByComputer: map[uint]string{}, Global: fmt.Sprintf("w%d.%s.d%d.%s.r%d.%s.a%d",
+	rev := LimitRevisions{Global: fmt.Sprintf("w%d.%s.d%d.%s.r%d.%s.a%d",
 		g.Windows, g.WindowsAt, g.Denied, g.DeniedAt, g.Delays, g.DelaysAt, g.Available)}
-	var rows []struct {
-		ComputerID uint
-		ID         uint
-	}
-	err = db.Raw(`SELECT DISTINCT tm.computer_id, w.id FROM maintenance_windows w
+	rev.ByComputer, err = perComputerTokens(db, `SELECT DISTINCT tm.computer_id, CAST(w.id AS TEXT) AS token FROM maintenance_windows w
 		JOIN maintenance_window_targets wt ON wt.window_id = w.id
 		JOIN targets t ON t.name = wt.target COLLATE NOCASE
 		JOIN target_members tm ON tm.target_id = t.id
-		WHERE w.enabled ORDER BY tm.computer_id, w.id`).Scan(&rows).Error
+		WHERE w.enabled ORDER BY tm.computer_id, w.id`)
 	if err != nil {
-		return LimitRevisions{}, fmt.Errorf("maintenance windows per computer: %w", err)
-	}
-	var b strings.Builder
-	for i, r := range rows {
-		if i > 0 && rows[i-1].ComputerID != r.ComputerID {
-			rev.ByComputer[rows[i-1].ComputerID] = b.String()
-			b.Reset()
-		}
-		b.WriteString(strconv.FormatUint(uint64(r.ID), 10) + ",")
-	}
-	if len(rows) > 0 {
-		rev.ByComputer[rows[len(rows)-1].ComputerID] = b.String()
+		return LimitRevisions{}, fmt.Errorf("maintenance window %w", err)
 	}
 	return rev, nil
 }
