@@ -17,15 +17,20 @@ func updateCompliance(ctx context.Context, q query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cond := s.cond()
+	inner := ""
 	if !q.p.Bool("include-superseded") {
-		cond += " AND NOT c.superseded"
+		inner = " WHERE NOT c.superseded"
 	}
-	sql := `SELECT u.id, u.name, u.kb, b.id, v.name, b.severity, MAX(c.superseded),
-		SUM(c.state = 1), SUM(c.state = 3), SUM(c.state = 2)
-		FROM compliance c` + s.targetJoin("c") + ` JOIN updates u ON u.id = c.update_id` + bulletinJoins("c") + `
-		WHERE 1 = 1` + cond + `
-		GROUP BY c.update_id ORDER BY 9 DESC, u.id`
+	// Counting per update before joining the catalog reads each compliance row once instead of
+	// joining hundreds of thousands of rows to their update, bulletin and vendor; the scope's
+	// conditions are all on the bulletin, so they filter the counted updates just the same.
+	sql := `SELECT u.id, u.name, u.kb, b.id, v.name, b.severity, x.sup, x.inst, x.miss, x.unk
+		FROM (SELECT c.update_id, c.bulletin_id, MAX(c.superseded) AS sup,
+			SUM(c.state = 1) AS inst, SUM(c.state = 3) AS miss, SUM(c.state = 2) AS unk
+			FROM compliance c` + s.targetJoin("c") + inner + ` GROUP BY c.update_id) x
+		JOIN updates u ON u.id = x.update_id` + bulletinJoins("x") + `
+		WHERE 1 = 1` + s.cond() + `
+		ORDER BY x.miss DESC, u.id`
 	rows, err := q.store.DB.WithContext(ctx).Raw(sql, s.args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("count compliance by update: %w", err)
