@@ -135,7 +135,7 @@ func TestSignInSetsSecureSessionCookie(t *testing.T) {
 		t.Fatal("the session token is stored in clear")
 	}
 	resp, page := s.get(c, "/dashboard")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Software bulletin summary") || !strings.Contains(page, "Compliance summary") || !strings.Contains(page, "Computers most at risk") || !strings.Contains(page, `<script src="/assets/echarts.min.js"></script>`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Software bulletin summary") || !strings.Contains(page, "Compliance summary") || !strings.Contains(page, "Computers most at risk") || !strings.Contains(page, "Software update delivery") || !strings.Contains(page, `<script src="/assets/echarts.min.js"></script>`) {
 		t.Fatalf("dashboard: %s\n%.800s", resp.Status, page)
 	}
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {

@@ -173,6 +173,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 				{Label: "Superseded", Value: counts["bulletins-superseded"]},
 				{Label: "Disabled", Value: counts["bulletins-disabled"]}}
 		}},
+		{"delivery-summary", "Software update delivery, last 30 days", nil, func(res *reports.Result) []reports.Fact { return res.Summary }},
 		{"diagnostics-catalog", "Catalog version and last import", nil, func(res *reports.Result) []reports.Fact { return res.Summary }},
 		{"diagnostics-job-history", "Server jobs, last 7 days", reports.Values{"days": "7"}, func(res *reports.Result) []reports.Fact { return res.Summary[:2] }},
 	}
