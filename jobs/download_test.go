@@ -37,7 +37,7 @@ type vendor struct {
 	intercept func(w http.ResponseWriter, r *http.Request) bool
 }
 
-func newVendor(t *testing.T, files map[string][]byte) *vendor {
+func newVendor(t testing.TB, files map[string][]byte) *vendor {
 	t.Helper()
 	v := &vendor{files: files, failures: map[string]int{}, ranges: map[string][]string{}, hits: map[string]int{}}
 	v.srv = httptest.NewServer(http.HandlerFunc(v.serve))
@@ -101,7 +101,7 @@ type packageFixture struct {
 	vendor  *vendor
 }
 
-func newPackageFixture(t *testing.T, vendorFiles map[string][]byte, bulletins ...model.CatalogBulletin) *packageFixture {
+func newPackageFixture(t testing.TB, vendorFiles map[string][]byte, bulletins ...model.CatalogBulletin) *packageFixture {
 	t.Helper()
 	_, store, src := newRunner(t)
 	f := &packageFixture{store: store, src: src, root: filepath.Join(t.TempDir(), "packages"), staging: filepath.Join(t.TempDir(), "staging"), vendor: newVendor(t, vendorFiles)}
@@ -127,7 +127,7 @@ func (f *packageFixture) downloader() *Downloader {
 		BackOff: func() backoff.BackOff { return &backoff.ZeroBackOff{} }}
 }
 
-func (f *packageFixture) request(t *testing.T, recreate bool, bulletins ...string) {
+func (f *packageFixture) request(t testing.TB, recreate bool, bulletins ...string) {
 	t.Helper()
 	if _, err := f.store.RequestPackages(context.Background(), "test", bulletins, recreate); err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func newRunner(t *testing.T) (*Runner, *model.Store, settings.Source) {
+func newRunner(t testing.TB) (*Runner, *model.Store, settings.Source) {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := model.Open(context.Background(), dir, quiet)
