@@ -52,6 +52,9 @@ type InstallConfig struct {
 	// TerminateAfter, when set, replaces the host's Terminate after, whose setting cannot go
 	// below a minute: tests kill a hanging installer in milliseconds.
 	TerminateAfter time.Duration
+	// Notifier tells the logged-on user before installations and restarts (notify.go); unset,
+	// nobody is told and nothing waits (cmd/patchagent wires the platform's).
+	Notifier Notifier
 }
 
 // Installer runs install cycles; Run is the service's loop, RunCycle one cycle.
@@ -64,6 +67,8 @@ type Installer struct {
 	st     installState
 	events []wire.Event
 	notify chan struct{}
+	// noticeGiven: this cycle already told the user that updates install.
+	noticeGiven bool
 
 	// revMu guards the revisions apart from mu, so that a check-in's Notify never waits for an
 	// installation that may run for hours.
@@ -99,6 +104,9 @@ func NewInstaller(cfg InstallConfig) *Installer {
 	}
 	if cfg.Restart == nil {
 		cfg.Restart = DefaultRestart
+	}
+	if cfg.Notifier == nil {
+		cfg.Notifier = noUserNotifier{}
 	}
 	return &Installer{cfg: cfg, log: cfg.Log.With("component", "install"), notify: make(chan struct{}, 1)}
 }
@@ -172,8 +180,10 @@ func (in *Installer) nextDue() (time.Time, bool) {
 			due = r.DueAt
 		}
 	}
-	if in.st.RestartNeeded && !in.st.RestartDue.IsZero() && (due.IsZero() || in.st.RestartDue.Before(due)) {
-		due = in.st.RestartDue
+	for _, t := range []time.Time{in.st.RestartDue, in.st.RestartDeferredUntil} {
+		if in.st.RestartNeeded && !t.IsZero() && (due.IsZero() || t.Before(due)) {
+			due = t
+		}
 	}
 	return due, !due.IsZero()
 }
@@ -208,6 +218,7 @@ func (in *Installer) RunCycle(ctx context.Context, byUser bool) error {
 		return err
 	}
 	defer in.flush(context.WithoutCancel(ctx))
+	in.noticeGiven = false
 	in.revMu.Lock()
 	latest := in.revision
 	in.revMu.Unlock()
@@ -347,6 +358,10 @@ func (in *Installer) update(ctx context.Context, a wire.Assignment, u wire.Assig
 	}
 	file, ok := in.download(ctx, a, u, rec)
 	if !ok {
+		return
+	}
+	// A user who started the cycle needs no notice.
+	if !byUser && !in.noticeBeforeInstall(ctx) {
 		return
 	}
 	in.install(ctx, a, u, rec, file)

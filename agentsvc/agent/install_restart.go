@@ -75,8 +75,16 @@ func (in *Installer) restartIfDue(ctx context.Context, _ bool) {
 // restart clears the request and saves the state before restarting, so the agent that comes back
 // does not restart again; the events go first, while the network is up.
 func (in *Installer) restart(ctx context.Context, why string) {
+	if in.cfg.Clock.Now().Before(in.st.RestartDeferredUntil) {
+		in.log.Debug("restart deferred by the user", "until", in.st.RestartDeferredUntil)
+		return
+	}
+	if !in.warnRestart(ctx) {
+		return
+	}
 	in.st.RestartNeeded, in.st.RestartDue = false, time.Time{}
 	in.st.RestartWindowed, in.st.RestartImmediate = false, false
+	in.st.RestartDeferredUntil, in.st.RestartDeferredS = time.Time{}, 0
 	in.info("restart", "restarting the computer: "+why)
 	in.flush(ctx)
 	if err := saveInstallState(in.cfg.StateDir, in.st); err != nil {

@@ -23,6 +23,10 @@ type installState struct {
 	// immediate restart, which then happens as soon as a window opens.
 	RestartWindowed  bool `json:"restart_windowed,omitempty"`
 	RestartImmediate bool `json:"restart_immediate,omitempty"`
+	// RestartDeferredUntil: the user chose "Restart later"; RestartDeferredS adds up the
+	// deferrals of this restart, bounded by the policy's Maximum deferral.
+	RestartDeferredUntil time.Time `json:"restart_deferred_until,omitzero"`
+	RestartDeferredS     int       `json:"restart_deferred_s,omitempty"`
 }
 
 // updateRecord is one update's progress on this computer.

@@ -82,8 +82,9 @@ func runCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			servers, scanner := source(server, invFile)
-			a, err := agent.New(agent.Config{Token: token, Servers: servers, StateDir: stateDir, Version: version, Scan: scanner, Log: logger(verbose, slog.LevelInfo),
-				Install: &agent.InstallConfig{}})
+			log := logger(verbose, slog.LevelInfo)
+			a, err := agent.New(agent.Config{Token: token, Servers: servers, StateDir: stateDir, Version: version, Scan: scanner, Log: log,
+				Install: &agent.InstallConfig{Notifier: agent.NewDesktopNotifier(log)}})
 			if err != nil {
 				return err
 			}
@@ -112,8 +113,9 @@ func cycleCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			servers, scanner := source(server, invFile)
+			log := logger(verbose, slog.LevelInfo)
 			return agent.RunUserCycle(cmd.Context(), agent.Config{Servers: servers, StateDir: stateDir, Version: version,
-				Scan: scanner, Log: logger(verbose, slog.LevelInfo)})
+				Scan: scanner, Log: log, Install: &agent.InstallConfig{Notifier: agent.NewDesktopNotifier(log)}})
 		},
 	}
 	cmd.Flags().StringVar(&server, "server", "", "host URL (default: the URLs the agent enrolled with)")
