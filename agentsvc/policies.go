@@ -243,6 +243,8 @@ func pluginSettings(v settings.Values) wire.PluginSettings {
 		NotifyMinutes:              v.Int(settings.KeyNotifyMinutes),
 		NotifyMessage:              v.Raw(settings.KeyNotifyMessage),
 		ShowProgress:               v.Bool(settings.KeyShowProgress),
+		ReminderMessage:            v.Bool(settings.KeyReminder),
+		ReminderSchedule:           v.Raw(settings.KeyReminderSchedule),
 		PendingRestartMessage:      v.Bool(settings.KeyPendingRestart),
 		PendingRestartMinutes:      v.Int(settings.KeyPendingMinutes),
 		AllowDefer:                 v.Bool(settings.KeyAllowDefer),

@@ -55,6 +55,9 @@ type InstallConfig struct {
 	// Notifier tells the logged-on user before installations and restarts (notify.go); unset,
 	// nobody is told and nothing waits (cmd/patchagent wires the platform's).
 	Notifier Notifier
+	// BootTime is when the computer started (the OS's unless set): a restart the user made
+	// ends the restart reminders.
+	BootTime func() (time.Time, error)
 }
 
 // Installer runs install cycles; Run is the service's loop, RunCycle one cycle.
@@ -107,6 +110,9 @@ func NewInstaller(cfg InstallConfig) *Installer {
 	}
 	if cfg.Notifier == nil {
 		cfg.Notifier = noUserNotifier{}
+	}
+	if cfg.BootTime == nil {
+		cfg.BootTime = osBootTime
 	}
 	return &Installer{cfg: cfg, log: cfg.Log.With("component", "install"), notify: make(chan struct{}, 1)}
 }
@@ -180,7 +186,7 @@ func (in *Installer) nextDue() (time.Time, bool) {
 			due = r.DueAt
 		}
 	}
-	for _, t := range []time.Time{in.st.RestartDue, in.st.RestartDeferredUntil} {
+	for _, t := range []time.Time{in.st.RestartDue, in.st.RestartDeferredUntil, in.st.ReminderDue} {
 		if in.st.RestartNeeded && !t.IsZero() && (due.IsZero() || t.Before(due)) {
 			due = t
 		}
@@ -219,6 +225,7 @@ func (in *Installer) RunCycle(ctx context.Context, byUser bool) error {
 	}
 	defer in.flush(context.WithoutCancel(ctx))
 	in.noticeGiven = false
+	in.restartedSince()
 	in.revMu.Lock()
 	latest := in.revision
 	in.revMu.Unlock()
@@ -245,6 +252,7 @@ func (in *Installer) RunCycle(ctx context.Context, byUser bool) error {
 	if ok, why := in.programCanRun(); !ok {
 		in.log.Info("update programs may not run now", "reason", why)
 		in.info("install", "software update cycle postponed: "+why)
+		in.remindRestart(ctx)
 		return saveInstallState(in.cfg.StateDir, in.st)
 	}
 	inv, err := in.cfg.Scan(ctx)
@@ -258,6 +266,7 @@ func (in *Installer) RunCycle(ctx context.Context, byUser bool) error {
 		}
 	}
 	done := map[string]bool{}
+	var ready []readyInstall
 	for _, a := range in.pol.Assignments {
 		for _, u := range a.Updates {
 			if done[u.ID] {
@@ -267,12 +276,49 @@ func (in *Installer) RunCycle(ctx context.Context, byUser bool) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			in.update(ctx, a, u, &inv, assigned, byUser)
+			if r, ok := in.update(ctx, a, u, &inv, assigned, byUser); ok {
+				ready = append(ready, r)
+			}
 			in.flush(ctx)
 		}
 	}
+	// Installing after every download and check lets the progress notice count the cycle's
+	// installations ("Installing 2 of 5").
+	if err := in.installReady(ctx, ready, byUser); err != nil {
+		return err
+	}
 	in.restartIfDue(ctx, false)
+	in.remindRestart(ctx)
 	return saveInstallState(in.cfg.StateDir, in.st)
+}
+
+// readyInstall is an update of this cycle whose package is downloaded and whose time has come.
+type readyInstall struct {
+	a    wire.Assignment
+	u    wire.AssignedUpdate
+	rec  *updateRecord
+	file string
+}
+
+// installReady installs the cycle's ready updates in order, after the notice to the user.
+func (in *Installer) installReady(ctx context.Context, ready []readyInstall, byUser bool) error {
+	if len(ready) == 0 {
+		return nil
+	}
+	// A user who started the cycle needs no notice.
+	if !byUser && !in.noticeBeforeInstall(ctx) {
+		return nil
+	}
+	for i, r := range ready {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		in.showProgress(ctx, fmt.Sprintf("Installing %d of %d: %s", i+1, len(ready), updateName(r.u)))
+		in.install(ctx, r.a, r.u, r.rec, r.file)
+		in.flush(ctx)
+	}
+	in.showProgress(ctx, in.cycleSummary(ready))
+	return nil
 }
 
 // programCanRun applies the Program can run setting.
@@ -294,8 +340,9 @@ func (in *Installer) programCanRun() (bool, string) {
 	return true, ""
 }
 
-// update takes one update as far as it can go in this cycle.
-func (in *Installer) update(ctx context.Context, a wire.Assignment, u wire.AssignedUpdate, inv *inventory.Inventory, assigned map[string]bool, byUser bool) {
+// update takes one update as far as it can go in this cycle before installation; ok: it is
+// downloaded and due, ready to install.
+func (in *Installer) update(ctx context.Context, a wire.Assignment, u wire.AssignedUpdate, inv *inventory.Inventory, assigned map[string]bool, byUser bool) (r readyInstall, ok bool) {
 	rec := in.st.Updates[u.ID]
 	if rec == nil {
 		rec = &updateRecord{}
@@ -305,15 +352,15 @@ func (in *Installer) update(ctx context.Context, a wire.Assignment, u wire.Assig
 	now := in.cfg.Clock.Now()
 	if u.SupersededBy != "" && assigned[u.SupersededBy] {
 		in.set(u, rec, wire.StatusSuperseded, nil, "", "replaced by "+u.SupersededBy+", which this computer installs instead")
-		return
+		return r, false
 	}
 	switch evalRule(u.ApplicableRule, inv) {
 	case rules.False:
 		in.set(u, rec, wire.StatusNotApplicable, nil, "", "")
-		return
+		return r, false
 	case rules.Unknown:
 		in.set(u, rec, wire.StatusPending, nil, "", "the applicable rule cannot be decided on this computer's inventory")
-		return
+		return r, false
 	}
 	if len(u.InstalledRule) > 0 && evalRule(u.InstalledRule, inv) == rules.True {
 		if rec.Attempts == 0 && rec.LastApplied.IsZero() {
@@ -321,20 +368,20 @@ func (in *Installer) update(ctx context.Context, a wire.Assignment, u wire.Assig
 		} else {
 			in.set(u, rec, wire.StatusInstalled, nil, "", "")
 		}
-		return
+		return r, false
 	}
 	if rec.Status == wire.StatusFailed {
-		return // reinstallation attempts used up; a policy revision does not reset them
+		return r, false // reinstallation attempts used up; a policy revision does not reset them
 	}
 	if u.SHA256 == "" {
 		in.set(u, rec, wire.StatusPending, nil, "", "the host has no verified package for this update yet")
-		return
+		return r, false
 	}
 	if rec.DueAt.IsZero() || !waiting(rec.Status) {
 		due, ok, why, err := in.allowedTime(a, now)
 		if err != nil {
 			in.set(u, rec, wire.StatusPending, nil, "", err.Error())
-			return
+			return r, false
 		}
 		rec.DueAt = due
 		msg := "at " + in.local(due).Format("2006-01-02 15:04 MST") + why
@@ -343,28 +390,24 @@ func (in *Installer) update(ctx context.Context, a wire.Assignment, u wire.Assig
 		}
 		in.set(u, rec, wire.StatusScheduled, nil, "", msg)
 		if !ok && !byUser {
-			return
+			return r, false
 		}
 	}
 	if !byUser && now.Before(rec.DueAt) {
-		return
+		return r, false
 	}
 	if next, closed := in.outsideWindow(a, now); closed && !byUser {
 		// Missed or closed window: catch up at the next one.
 		rec.DueAt = next
 		in.info("install", u.ID+": the maintenance window is closed; installation waits for the next window at "+
 			in.local(next).Format("2006-01-02 15:04 MST"))
-		return
+		return r, false
 	}
 	file, ok := in.download(ctx, a, u, rec)
 	if !ok {
-		return
+		return r, false
 	}
-	// A user who started the cycle needs no notice.
-	if !byUser && !in.noticeBeforeInstall(ctx) {
-		return
-	}
-	in.install(ctx, a, u, rec, file)
+	return readyInstall{a: a, u: u, rec: rec, file: file}, true
 }
 
 // download fetches the package into the client download location (or the state dir).

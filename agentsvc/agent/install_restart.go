@@ -31,6 +31,13 @@ func DefaultRestart(ctx context.Context) error {
 // needRestart records that an update wants a restart: at once when its policy allows an
 // immediate restart, otherwise as the plug-in policy's restart option says.
 func (in *Installer) needRestart(ctx context.Context, a wire.Assignment, u wire.AssignedUpdate) {
+	if !in.st.RestartNeeded {
+		if boot, err := in.cfg.BootTime(); err == nil {
+			in.st.RestartBoot = boot
+		} else {
+			in.log.Debug("boot time", "err", err)
+		}
+	}
 	in.st.RestartNeeded = true
 	in.info("restart", u.ID+" needs a restart to complete")
 	if len(in.windowsFor(a)) > 0 {
@@ -82,7 +89,13 @@ func (in *Installer) restart(ctx context.Context, why string) {
 	if !in.warnRestart(ctx) {
 		return
 	}
+	in.restartNow(ctx, why)
+}
+
+// restartNow restarts without a warning: after it, or when the user asked for it.
+func (in *Installer) restartNow(ctx context.Context, why string) {
 	in.st.RestartNeeded, in.st.RestartDue = false, time.Time{}
+	in.st.Reminded, in.st.ReminderDue, in.st.RestartBoot = false, time.Time{}, time.Time{}
 	in.st.RestartWindowed, in.st.RestartImmediate = false, false
 	in.st.RestartDeferredUntil, in.st.RestartDeferredS = time.Time{}, 0
 	in.info("restart", "restarting the computer: "+why)
@@ -95,4 +108,28 @@ func (in *Installer) restart(ctx context.Context, why string) {
 		in.log.Error("restart", "err", err)
 		in.events = append(in.events, wire.Event{At: in.cfg.Clock.Now().UTC(), Severity: "error", Kind: "restart", Message: sanitize(err.Error())})
 	}
+}
+
+// bootSlack absorbs the drift of a boot time computed from the wall clock and the uptime.
+const bootSlack = 2 * time.Minute
+
+// restartedSince clears a needed restart once the computer has restarted since it became needed
+// (the user restarted it, as the restart option "never" expects), which ends the reminders.
+func (in *Installer) restartedSince() {
+	if !in.st.RestartNeeded || in.st.RestartBoot.IsZero() {
+		return
+	}
+	boot, err := in.cfg.BootTime()
+	if err != nil {
+		in.log.Debug("boot time", "err", err)
+		return
+	}
+	if d := boot.Sub(in.st.RestartBoot); d < bootSlack && d > -bootSlack {
+		return
+	}
+	in.st.RestartNeeded, in.st.RestartDue = false, time.Time{}
+	in.st.RestartWindowed, in.st.RestartImmediate = false, false
+	in.st.RestartDeferredUntil, in.st.RestartDeferredS = time.Time{}, 0
+	in.st.Reminded, in.st.ReminderDue, in.st.RestartBoot = false, time.Time{}, time.Time{}
+	in.info("restart", "the computer restarted since an update asked for a restart: the restart is no longer needed")
 }

@@ -27,6 +27,13 @@ type installState struct {
 	// deferrals of this restart, bounded by the policy's Maximum deferral.
 	RestartDeferredUntil time.Time `json:"restart_deferred_until,omitzero"`
 	RestartDeferredS     int       `json:"restart_deferred_s,omitempty"`
+	// Reminded: the user was reminded of this restart; ReminderDue is when again (zero: never,
+	// the reminder schedule is manual).
+	// RestartBoot is when the computer had started when the restart became needed: a later
+	// start means the computer restarted, whoever restarted it.
+	RestartBoot time.Time `json:"restart_boot,omitzero"`
+	Reminded    bool      `json:"reminded,omitempty"`
+	ReminderDue time.Time `json:"reminder_due,omitzero"`
 }
 
 // updateRecord is one update's progress on this computer.

@@ -7,12 +7,16 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"patchdesk/agentsvc/wire"
 )
 
 // What the logged-on user is told (guide, Table 5-6, the Notification tab): a notice before
-// updates install, which the user may answer with "Install now"; a warning before a restart,
-// which the user may answer with "Restart now" or, while the policy allows, "Restart later".
+// updates install, which the user may answer with "Install now"; the progress of the
+// installations; a warning before a restart, which the user may answer with "Restart now" or,
+// while the policy allows, "Restart later"; and, on the reminder schedule, a reminder that a
+// restart waits, which the user may answer with "Restart now".
 // The waits run on the installer's clock, so tests need neither a desktop nor real minutes.
 
 // Notifier tells the user logged on at the console. Notify returns at once: when the platform
@@ -58,6 +62,12 @@ const (
 	defaultPendingMinutes = 15
 	// deferStep is how long one "Restart later" postpones the restart, within Maximum deferral.
 	deferStep = time.Hour
+	// progressTimeout is how long a progress notice stays open; nothing waits for it.
+	progressTimeout = time.Minute
+	// reminderTimeout is how long a restart reminder stays open for a "Restart now".
+	reminderTimeout = 5 * time.Minute
+	// defaultReminderSchedule is the setting's default, for a schedule the agent cannot parse.
+	defaultReminderSchedule = "every 2h"
 )
 
 func minutesOr(n, def int) time.Duration {
@@ -173,4 +183,124 @@ func (in *Installer) untold(what string, err error) {
 	}
 	in.log.Log(context.Background(), lvl, "could not tell the user", "before", what, "err", err)
 	in.info("notify", fmt.Sprintf("nobody could be told before the %s (%v): it goes ahead", what, err))
+}
+
+// showProgress tells the user how the cycle's installations go (Show progress); the notice takes
+// no answer and nothing waits for it.
+func (in *Installer) showProgress(ctx context.Context, msg string) {
+	if !in.pol.Plugin.ShowProgress {
+		return
+	}
+	if _, err := in.cfg.Notifier.Notify(ctx, Notice{Title: noticeTitle, Message: msg, Timeout: progressTimeout}); err != nil {
+		in.log.Debug("could not show the installation progress", "err", err)
+	}
+}
+
+// updateName is how the progress notice names an update.
+func updateName(u wire.AssignedUpdate) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.ID
+}
+
+// cycleSummary is the progress notice at the end of the cycle's installations: an update waiting
+// for its restart to verify counts as installed.
+func (in *Installer) cycleSummary(ready []readyInstall) string {
+	installed, failed := 0, 0
+	for _, r := range ready {
+		switch r.rec.Status {
+		case wire.StatusInstalled, wire.StatusVerification:
+			installed++
+		case wire.StatusFailed, wire.StatusFailedRescheduled:
+			failed++
+		}
+	}
+	msg := fmt.Sprintf("%d installed, %d failed", installed, failed)
+	if in.st.RestartNeeded {
+		msg += ". A restart is required to complete the installation."
+	}
+	return msg
+}
+
+// remindRestart reminds the user, on the reminder schedule, that the computer must restart to
+// complete updates while that restart waits: the restart option is never, the scheduled restart
+// is later, the user deferred it, or it waits for a maintenance window. It runs at the end of a
+// cycle, after any restart, so the first reminder comes with the cycle that left the restart
+// waiting (or one reminder period after a warning the user deferred). The reminder offers
+// "Restart now"; the platforms that take no answer only show it.
+func (in *Installer) remindRestart(ctx context.Context) {
+	p := in.pol.Plugin
+	if !in.st.RestartNeeded || !p.ReminderMessage {
+		in.st.Reminded, in.st.ReminderDue = false, time.Time{}
+		return
+	}
+	now := in.cfg.Clock.Now()
+	deferred := now.Before(in.st.RestartDeferredUntil)
+	switch {
+	case in.st.Reminded && (in.st.ReminderDue.IsZero() || now.Before(in.st.ReminderDue)):
+		return
+	case !in.st.Reminded && deferred:
+		in.st.Reminded, in.st.ReminderDue = true, in.nextReminder(now)
+		return
+	}
+	in.st.Reminded, in.st.ReminderDue = true, in.nextReminder(now)
+	answers, err := in.cfg.Notifier.Notify(ctx, Notice{Title: noticeTitle, Message: in.reminderText(now, deferred),
+		Now: "Restart now", Timeout: reminderTimeout})
+	if err != nil {
+		lvl := slog.LevelWarn
+		if errors.Is(err, ErrNoUser) {
+			lvl = slog.LevelInfo
+		}
+		in.log.Log(ctx, lvl, "could not remind the user of the restart", "err", err)
+		in.info("notify", fmt.Sprintf("nobody could be reminded that a restart is required (%v)", err))
+		return
+	}
+	in.info("notify", "the user was reminded that a restart is required")
+	in.flush(ctx)
+	if answers == nil {
+		return
+	}
+	if awaitAnswer(ctx, in.cfg.Clock.NewTimer(reminderTimeout), answers) == AnswerNow {
+		in.info("notify", "the user chose to restart now from the reminder")
+		in.restartNow(ctx, "the user chose Restart now in the restart reminder")
+	}
+}
+
+// nextReminder is the reminder schedule's next time after now; zero for a manual schedule.
+func (in *Installer) nextReminder(now time.Time) time.Time {
+	t, ok, err := nextTime(in.pol.Plugin.ReminderSchedule, now)
+	if err != nil {
+		in.log.Warn("reminder schedule", "err", err, "instead", defaultReminderSchedule)
+		t, ok, _ = nextTime(defaultReminderSchedule, now)
+	}
+	if !ok {
+		return time.Time{}
+	}
+	return t
+}
+
+func (in *Installer) reminderText(now time.Time, deferred bool) string {
+	msg := "Your computer must restart to complete software updates. Please save your work and restart it."
+	switch {
+	case deferred:
+		msg += " Otherwise it restarts after " + in.local(in.st.RestartDeferredUntil).Format("2006-01-02 15:04 MST") + "."
+	case in.pol.Plugin.Restart == wire.RestartScheduled && now.Before(in.st.RestartDue):
+		msg += " Otherwise it restarts at " + in.local(in.st.RestartDue).Format("2006-01-02 15:04 MST") + "."
+	}
+	return msg
+}
+
+// awaitAnswer waits for the user's answer until the timer fires; closing the notice without a
+// choice ends the wait too.
+func awaitAnswer(ctx context.Context, timer clockwork.Timer, answers <-chan Answer) Answer {
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return AnswerNone
+	case <-timer.Chan():
+		return AnswerNone
+	case a := <-answers:
+		return a
+	}
 }

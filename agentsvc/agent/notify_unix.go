@@ -4,6 +4,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -106,4 +107,40 @@ func (d *DesktopNotifier) osascript(ctx context.Context, n Notice) error {
 // appleScriptString quotes s as an AppleScript string literal.
 func appleScriptString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", " ", "\r", " ").Replace(s) + `"`
+}
+
+// osBootTime is when the computer started: /proc/stat's btime on Linux, the kern.boottime sysctl
+// on macOS.
+func osBootTime() (time.Time, error) {
+	switch runtime.GOOS {
+	case "linux":
+		b, err := os.ReadFile("/proc/stat")
+		if err != nil {
+			return time.Time{}, fmt.Errorf("boot time: %w", err)
+		}
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "btime "); ok {
+				secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				if err != nil {
+					return time.Time{}, fmt.Errorf("boot time: /proc/stat btime %q: %w", strings.TrimSpace(v), err)
+				}
+				return time.Unix(secs, 0), nil
+			}
+		}
+		return time.Time{}, errors.New("boot time: no btime in /proc/stat")
+	case "darwin":
+		// "{ sec = 1732690000, usec = 123456 } Wed Nov 27 06:46:40 2024"
+		out, err := exec.Command("sysctl", "-n", "kern.boottime").Output()
+		if err != nil {
+			return time.Time{}, fmt.Errorf("boot time: sysctl kern.boottime: %w", err)
+		}
+		_, v, ok := strings.Cut(string(out), "sec = ")
+		v, _, _ = strings.Cut(v, ",")
+		secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if !ok || err != nil {
+			return time.Time{}, fmt.Errorf("boot time: sysctl kern.boottime %q", strings.TrimSpace(string(out)))
+		}
+		return time.Unix(secs, 0), nil
+	}
+	return time.Time{}, fmt.Errorf("boot time: not known on %s", runtime.GOOS)
 }

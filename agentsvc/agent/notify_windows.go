@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -18,7 +19,11 @@ import (
 // notice's timeout. MB_YESNO gives the user's answer: Yes is the notice's Now choice, No its
 // Later choice (or just closes the box).
 
-var procWTSSendMessageW = windows.NewLazySystemDLL("wtsapi32.dll").NewProc("WTSSendMessageW")
+var (
+	procWTSSendMessageW = windows.NewLazySystemDLL("wtsapi32.dll").NewProc("WTSSendMessageW")
+	// GetTickCount64 counts the time asleep too, unlike windows.DurationSinceBoot.
+	procGetTickCount64 = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetTickCount64")
+)
 
 const (
 	mbOK              = 0x00000000
@@ -94,4 +99,13 @@ func (d *DesktopNotifier) Notify(ctx context.Context, n Notice) (<-chan Answer, 
 		}
 	}()
 	return answers, nil
+}
+
+// osBootTime is when the computer started: now less the milliseconds since boot.
+func osBootTime() (time.Time, error) {
+	if err := procGetTickCount64.Find(); err != nil {
+		return time.Time{}, fmt.Errorf("boot time: %w", err)
+	}
+	ms, _, _ := procGetTickCount64.Call()
+	return time.Now().Add(-time.Duration(ms) * time.Millisecond), nil
 }

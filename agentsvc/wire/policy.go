@@ -59,6 +59,8 @@ type PluginSettings struct {
 	NotifyMinutes              int    `json:"notify_minutes"`
 	NotifyMessage              string `json:"notify_message"`
 	ShowProgress               bool   `json:"show_progress"`
+	ReminderMessage            bool   `json:"reminder_message"`
+	ReminderSchedule           string `json:"reminder_schedule"` // schedule text ("every 2h")
 	PendingRestartMessage      bool   `json:"pending_restart_message"`
 	PendingRestartMinutes      int    `json:"pending_restart_minutes"`
 	AllowDefer                 bool   `json:"allow_defer"`
