@@ -161,11 +161,6 @@ const (
 // Plug-in Installed Target".
 const DefaultTarget = "Windows computers with the agent"
 
-// Features that later releases bring; settings naming them say so in the GUI.
-const (
-	featureNotify = "notifications on the user's desktop (the agent has no tray window yet)"
-)
-
 var (
 	rightsOptions = []Option{
 		{"system", "System account"},
