@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -53,7 +54,11 @@ func (s *settingsScreen) showOffer(offer model.CatalogOffer) {
 	current := func(key string) []string {
 		for _, f := range s.fields {
 			if f.def.Key == key {
-				if items, ok := settings.TypedValue(f.def, listText(f.get())).([]string); ok {
+				canon, err := settings.Normalize(f.def, f.get())
+				if err != nil {
+					return nil // the entry holds a typo: preselect nothing
+				}
+				if items, ok := settings.TypedValue(f.def, canon).([]string); ok {
 					return items
 				}
 			}
@@ -102,21 +107,11 @@ func checkList(options, selected []string) *widget.CheckGroup {
 	return g
 }
 
-// listText turns an entry's comma-separated text into the canonical JSON list form.
-func listText(text string) string {
-	var items []string
-	for _, it := range strings.Split(text, ",") {
-		if it = strings.TrimSpace(it); it != "" {
-			items = append(items, fmt.Sprintf("%q", it))
-		}
-	}
-	return "[" + strings.Join(items, ",") + "]"
-}
-
 func (s *settingsScreen) setField(key string, items []string) {
 	for _, f := range s.fields {
 		if f.def.Key == key {
-			f.set(listText(strings.Join(items, ",")))
+			b, _ := json.Marshal(items) // a list setting's canonical form is a JSON array
+			f.set(string(b))
 		}
 	}
 }
