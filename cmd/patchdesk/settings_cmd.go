@@ -48,10 +48,8 @@ func settingsCmd(g *globals) *cobra.Command {
 			}
 			out := make([]settingJSON, 0, len(defs))
 			t := &table{header: []string{"KEY", "VALUE", "DEFAULT", "ACTS"}}
-			defaults := v.With(nil)
 			for _, d := range defs {
 				def := d.DefaultValue(e.settings.Env)
-				dv := defaults.With(map[string]string{d.Key: def})
 				s := settingJSON{
 					Key: d.Key, Pane: d.Pane, Section: d.Section, Label: d.Label, Type: d.Kind,
 					Value: v.Typed(d.Key), Default: settings.TypedValue(d, def), IsDefault: v.IsDefault(d.Key),
@@ -63,12 +61,12 @@ func settingsCmd(g *globals) *cobra.Command {
 				out = append(out, s)
 				defText, acts := "", "yes"
 				if !s.IsDefault {
-					defText = display(dv, d)
+					defText = display(d, def)
 				}
 				if d.Pending != "" {
 					acts = "with " + d.Pending
 				}
-				t.add(d.Key, display(v, d), defText, acts)
+				t.add(d.Key, display(d, v.Raw(d.Key)), defText, acts)
 			}
 			return emit(cmd.OutOrStdout(), g, out, t)
 		}),
@@ -137,7 +135,7 @@ func saveSettings(cmd *cobra.Command, g *globals, changes map[string]string, res
 	for _, k := range changed {
 		d, _ := settings.Lookup(k)
 		out = append(out, change{k, v.Typed(k)})
-		t.add(k, display(v, d))
+		t.add(k, display(d, v.Raw(k)))
 	}
 	if len(changed) == 0 && g.format != "json" {
 		fmt.Fprintln(cmd.OutOrStdout(), "nothing changed: the settings already had these values")
@@ -147,13 +145,12 @@ func saveSettings(cmd *cobra.Command, g *globals, changes map[string]string, res
 }
 
 // display prints a value for people: lists comma-separated, empty as (none).
-func display(v settings.Values, d settings.Def) string {
-	switch d.Kind {
-	case settings.List:
-		return strings.Join(v.List(d.Key), ", ")
+func display(d settings.Def, canonical string) string {
+	if d.Kind == settings.List {
+		return strings.Join(settings.TypedValue(d, canonical).([]string), ", ")
 	}
-	if v.Raw(d.Key) == "" {
+	if canonical == "" {
 		return "(none)"
 	}
-	return v.Raw(d.Key)
+	return canonical
 }
