@@ -27,11 +27,6 @@ func AuditTx(tx *gorm.DB, actor, action, object, detail string) error {
 	return nil
 }
 
-// Audit records a change made outside a transaction of the store's own.
-func (s *Store) Audit(ctx context.Context, actor, action, object, detail string) error {
-	return AuditTx(s.DB.WithContext(ctx), actor, action, object, detail)
-}
-
 // AuditTrail lists the newest changes to objects whose name starts with prefix.
 func (s *Store) AuditTrail(ctx context.Context, prefix string, limit int) ([]AuditEntry, error) {
 	var entries []AuditEntry

@@ -76,18 +76,6 @@ func until(t time.Time, now time.Time) string {
 	return fmt.Sprintf("in %d days", int(d.Hours()/24))
 }
 
-// staticScreen is a screen whose content does not depend on data yet.
-type staticScreen struct {
-	name   string
-	symbol fyne.Resource
-	root   fyne.CanvasObject
-}
-
-func (s *staticScreen) title() string              { return s.name }
-func (s *staticScreen) icon() fyne.Resource        { return s.symbol }
-func (s *staticScreen) content() fyne.CanvasObject { return s.root }
-func (s *staticScreen) reload()                    {}
-
 // column is one column of a read-only table of T.
 type column[T any] struct {
 	title string

@@ -74,12 +74,6 @@ func newDashboard(ui *App) *dashboardScreen {
 	return s
 }
 
-func emptyNote(text string) fyne.CanvasObject {
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}
-
 // live marks the screen for the console's periodic refresh.
 func (s *dashboardScreen) live() {}
 
