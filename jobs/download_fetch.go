@@ -231,7 +231,12 @@ func (d *Downloader) getOnce(ctx context.Context, u model.Update, part, want str
 		// A file longer than the catalog says is wrong whatever its end: stop at one byte over.
 		body = io.LimitReader(body, u.Size-off+1)
 	}
-	n, copyErr := copyHashed(f, h, body, m)
+	wf, err := newWritebackFile(f)
+	if err != nil {
+		undoResume()
+		return 0, backoff.Permanent(fmt.Errorf("write %s: %w", part, err))
+	}
+	n, copyErr := copyHashed(wf, h, body, m)
 	if copyErr != nil {
 		// The next attempt counts the part file again when it resumes, and expects again.
 		undoResume()
@@ -362,7 +367,11 @@ func copyToPart(ctx context.Context, src, part string, m *meter) (string, int64,
 	}
 	defer out.Close()
 	h := sha256.New()
-	n, err := copyHashed(out, h, ctxReader{ctx, in}, m)
+	wf, err := newWritebackFile(out)
+	var n int64
+	if err == nil {
+		n, err = copyHashed(wf, h, ctxReader{ctx, in}, m)
+	}
 	if err == nil {
 		err = out.Sync()
 	}
