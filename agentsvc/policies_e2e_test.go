@@ -4,10 +4,6 @@ package agentsvc
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,10 +14,7 @@ import (
 
 	"patchdesk/agentsvc/agent"
 	"patchdesk/agentsvc/wire"
-	"patchdesk/jobs"
-	"patchdesk/model"
 	"patchdesk/model/inventory"
-	"patchdesk/model/rules"
 	"patchdesk/model/settings"
 )
 
@@ -43,75 +36,18 @@ func TestInstallCycleEndToEnd(t *testing.T) {
 		"reboot.sh": `touch "$M/KB900004"; exit 194`,
 		"tamper.sh": `touch "$M/KB900005"`,
 	}
-	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := scripts[strings.TrimPrefix(r.URL.Path, "/")]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write([]byte("M=" + marks + "\n" + body + "\n"))
-	}))
-	defer vendor.Close()
-
-	// The host: store, settings, catalog, download, policy.
-	dir := t.TempDir()
-	store, err := model.Open(ctx, dir, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	src := settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "patchhost"}}
-	if _, err := src.Save(ctx, "test", map[string]string{settings.KeyReinstallAttempts: "2", settings.KeyRestart: "end_of_cycle"}); err != nil {
-		t.Fatal(err)
-	}
-	linux := rules.Rule{Op: rules.OS, Family: "linux"}
-	var bulletins []model.CatalogBulletin
+	var updates []e2eUpdate
 	for i, name := range []string{"flaky", "broken", "hang", "reboot", "tamper"} {
-		content := []byte("M=" + marks + "\n" + scripts[name+".sh"] + "\n")
-		kb := "KB90000" + string(rune('1'+i))
-		installed := rules.HasKB(kb)
-		u := model.CatalogUpdate{ID: "U-" + name, Name: name + " update", URL: vendor.URL + "/" + name + ".sh", FileName: name + ".sh",
-			Size: int64(len(content)), SHA256: sha(content), CommandLine: `sh "` + name + `.sh"`, Applicable: &linux, Installed: &installed}
+		u := e2eUpdate{name: name, file: name + ".sh", commandLine: `sh "` + name + `.sh"`, kb: "KB90000" + string(rune('1'+i)),
+			installer: []byte("M=" + marks + "\n" + scripts[name+".sh"] + "\n")}
 		if name == "reboot" {
-			u.SuccessCodes, u.RebootCodes = []int{0, 194}, []int{194}
+			u.successCodes, u.rebootCodes = []int{0, 194}, []int{194}
 		}
-		bulletins = append(bulletins, model.CatalogBulletin{ID: "B-" + name, Vendor: "Test Vendor", Software: "Test App", Title: name,
-			Severity: "Critical", Released: time.Date(2026, 1, 13, 0, 0, 0, 0, time.UTC), Updates: []model.CatalogUpdate{u}})
+		updates = append(updates, u)
 	}
-	if _, err := store.ApplyCatalog(ctx, []model.CatalogUnit{{Location: "test", Unit: "u", Digest: "d", Bulletins: bulletins}}, model.ApplyOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	ids := []string{"B-flaky", "B-broken", "B-hang", "B-reboot", "B-tamper"}
-	if _, err := store.RequestPackages(ctx, "test", ids, false); err != nil {
-		t.Fatal(err)
-	}
-	sum, err := (&jobs.Downloader{Store: store, Settings: src, Log: quiet}).Run(ctx, nil)
-	if err != nil || sum.Downloaded != 5 {
-		t.Fatalf("download: %+v, %v", sum, err)
-	}
-	// Tamper with one stored package without changing its size: only the agent's hash check
-	// can tell.
-	pkgs, _ := store.Packages(ctx, "B-tamper")
-	b, _ := os.ReadFile(pkgs[0].FilePath())
-	if err := os.WriteFile(pkgs[0].FilePath(), []byte(strings.Replace(string(b), "touch", "rm -f", 1)[:len(b)]), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.CreatePolicy(ctx, "test", model.PolicyInput{Name: "Test rollout", Bulletins: ids,
-		Targets: []string{"All computers with the agent"}, Run: model.PolicyRunASAP, Enabled: true}); err != nil {
-		t.Fatal(err)
-	}
-
-	srv, err := New(store, src, dir, quiet, Options{Addr: "127.0.0.1:0", PollEvery: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.ServePolicies(NewPolicies(store, src, quiet, time.Hour))
-	srv.HandleAgent(jobs.PackagePath, jobs.PackageHandler(store, srv.Authenticate, quiet))
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	h := &host{srv: srv, store: store, src: src, dir: dir, url: "https://" + srv.Addr().String(), fp: srv.CAFingerprint()}
+	h, _ := startE2EHost(t, ctx, "linux", updates,
+		map[string]string{settings.KeyReinstallAttempts: "2", settings.KeyRestart: "end_of_cycle"}, Options{})
+	store := h.store
 	tok := h.token(t, 1, time.Hour)
 
 	scan := func(context.Context) (inventory.Inventory, error) {
@@ -241,5 +177,3 @@ func TestInstallCycleEndToEnd(t *testing.T) {
 		}
 	}
 }
-
-func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
