@@ -104,7 +104,7 @@ func startE2EHost(t *testing.T, ctx context.Context, family string, updates []e2
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.ServePolicies(NewPolicies(store, src, quiet, time.Hour))
+	srv.ServePolicies(NewPolicies(store, src, quiet, time.Second))
 	srv.HandleAgent(jobs.PackagePath, jobs.PackageHandler(store, srv.Authenticate, quiet))
 	if err := srv.Start(ctx); err != nil {
 		t.Fatal(err)

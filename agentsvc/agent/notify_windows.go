@@ -88,6 +88,10 @@ func (d *DesktopNotifier) Notify(ctx context.Context, n Notice) (<-chan Answer, 
 			uintptr(unsafe.Pointer(&text[0])), uintptr((len(text)-1)*2),
 			uintptr(style), uintptr(secs), uintptr(unsafe.Pointer(&resp)), 1)
 		if r == 0 {
+			if callErr == windows.ERROR_SUCCESS {
+				// Seen under Wine, whose WTSSendMessageW is a stub: "err=Success." said nothing.
+				callErr = errors.New("WTSSendMessageW failed without an error code")
+			}
 			d.log.Warn("send the notice to the console session", "session", session, "err", callErr)
 			return
 		}
