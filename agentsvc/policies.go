@@ -167,7 +167,13 @@ func (p *Policies) handle(ctx context.Context, c *call) (any, error) {
 		}
 	}
 	now := p.now()
-	resp := wire.PoliciesResponse{Revision: cache.revision(c.computer), Plugin: pluginSettings(vals), Assignments: []wire.Assignment{}}
+	plugin, err := pluginSettings(vals)
+	if err != nil {
+		// The agent still gets its policies; a Windows install as the specified user then fails
+		// with "no password", which points the administrator here.
+		p.log.Warn("run-as password not sent", "computer", c.computer, "err", err)
+	}
+	resp := wire.PoliciesResponse{Revision: cache.revision(c.computer), Plugin: plugin, Assignments: []wire.Assignment{}}
 	for _, w := range lim.Windows {
 		resp.MaintenanceWindows = append(resp.MaintenanceWindows, wire.MaintenanceWindow{Name: w.Name, Spec: w.Spec})
 	}
@@ -229,9 +235,10 @@ func assignedUpdate(u model.AssignedUpdate) (wire.AssignedUpdate, error) {
 }
 
 // pluginSettings turns the Default Software Update Plug-in Policy and the remediation program
-// settings into what the agent applies.
-func pluginSettings(v settings.Values) wire.PluginSettings {
-	return wire.PluginSettings{
+// settings into what the agent applies. The error concerns the run-as password only, which is
+// then left out.
+func pluginSettings(v settings.Values) (wire.PluginSettings, error) {
+	ps := wire.PluginSettings{
 		InstallSchedule:            v.Raw(settings.KeyInstallSchedule),
 		ReinstallAttempts:          v.Int(settings.KeyReinstallAttempts),
 		TerminateAfterS:            int(v.Duration(settings.KeyTerminateAfter) / time.Second),
@@ -254,6 +261,12 @@ func pluginSettings(v settings.Values) wire.PluginSettings {
 		ProgramCanRun:              v.Raw(settings.KeyProgramCanRun),
 		ClientDownloadLocation:     v.Raw(settings.KeyClientDownloadDir),
 	}
+	if ps.RunWithRights != "specified_user" {
+		return ps, nil
+	}
+	var err error
+	ps.RunAsPassword, err = v.Secret(settings.KeyRunAsPassword)
+	return ps, err
 }
 
 // storeDeliveries is the events hook: delivery events are stored whether or not the host keeps

@@ -97,6 +97,8 @@ func newField(def settings.Def, win fyne.Window) *field {
 			inner(on)
 			enabler(browse)(on)
 		}
+	case settings.Secret:
+		f.secretEditor(onChange)
 	default: // Int, Duration, Text
 		e := widget.NewEntry()
 		f.wireEntry(e, onChange)
@@ -108,6 +110,50 @@ func newField(def settings.Def, win fyne.Window) *field {
 		}
 	}
 	return f
+}
+
+// secretEditor is a password entry that never holds the stored secret: left empty it keeps it,
+// typed into it replaces it, and Clear removes it when the pane is saved.
+func (f *field) secretEditor(onChange func()) {
+	e := widget.NewPasswordEntry()
+	e.Validator = func(s string) error {
+		if _, err := settings.Normalize(f.def, s); err != nil {
+			return errors.New(strings.TrimPrefix(err.Error(), f.def.Key+": "))
+		}
+		return nil
+	}
+	var stored string
+	cleared := false
+	clear := widget.NewButton("Clear", nil)
+	e.OnChanged = func(string) { cleared = false; onChange() }
+	clear.OnTapped = func() {
+		e.SetText("")
+		cleared = true
+		e.SetPlaceHolder("Removed when you save")
+		onChange()
+	}
+	f.get = func() string {
+		switch {
+		case e.Text != "":
+			return e.Text
+		case cleared:
+			return ""
+		}
+		return stored
+	}
+	f.set = func(v string) {
+		e.SetText("")
+		stored, cleared = v, false
+		e.SetPlaceHolder("Not set")
+		if v != "" {
+			e.SetPlaceHolder("Saved and hidden: type a new one to replace it")
+		}
+	}
+	f.editor = container.NewBorder(nil, nil, nil, clear, e)
+	f.enable = func(on bool) {
+		enabler(e)(on)
+		enabler(clear)(on)
+	}
 }
 
 // wireEntry makes e the field's editor, validated by the setting's own rules as the user types.

@@ -178,6 +178,57 @@ func TestSettingsPaneRejectsBadValue(t *testing.T) {
 	}
 }
 
+// The password field never shows the stored secret: left empty it keeps it, typing replaces it,
+// Clear removes it.
+func TestSettingsPasswordField(t *testing.T) {
+	ui, h := newTestConsole(t)
+	ctx := context.Background()
+	if _, err := h.Settings.Save(ctx, "t", map[string]string{settings.KeyRunAsPassword: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	ui.ShowScreen("Settings")
+	s := ui.settings
+	selectPane(t, s, "remediation")
+	box := fieldFor(t, s, settings.KeyRunAsPassword).editor.(*fyne.Container)
+	var entry *widget.Entry
+	var clearBtn *widget.Button
+	for _, o := range box.Objects {
+		switch w := o.(type) {
+		case *widget.Entry:
+			entry = w
+		case *widget.Button:
+			clearBtn = w
+		}
+	}
+	if entry == nil || clearBtn == nil || !entry.Password || entry.Text != "" {
+		t.Fatalf("password editor: entry %v, clear %v", entry, clearBtn)
+	}
+	if !s.save.Disabled() {
+		t.Fatal("an untouched password field counts as an edit")
+	}
+	password := func() string {
+		v, _ := h.Settings.Load(ctx)
+		p, err := v.Secret(settings.KeyRunAsPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	test.Type(entry, "second")
+	test.Tap(s.save)
+	if got := password(); got != "second" {
+		t.Fatalf("after typing, the stored password is %q", got)
+	}
+	if entry.Text != "" {
+		t.Fatal("the saved password is still in the entry")
+	}
+	test.Tap(clearBtn)
+	test.Tap(s.save)
+	if got := password(); got != "" {
+		t.Fatalf("after Clear, the stored password is %q", got)
+	}
+}
+
 func TestDependentSettingIsGreyedOut(t *testing.T) {
 	ui, _ := newTestConsole(t)
 	ui.ShowScreen("Settings")

@@ -87,7 +87,7 @@ type tree interface {
 }
 
 // runAs is the Run with rights setting.
-type runAs struct{ Rights, User string }
+type runAs struct{ Rights, User, Password string }
 
 const (
 	rightsLoggedOnUser  = "logged_on_user"
@@ -472,7 +472,7 @@ func (in *Installer) install(ctx context.Context, a wire.Assignment, u wire.Assi
 	if timeout <= 0 {
 		timeout = 4 * time.Hour
 	}
-	res := runProgram(ctx, filepath.Dir(file), filepath.Base(file), u.CommandLine, timeout, runAs{Rights: p.RunWithRights, User: p.RunAsUser})
+	res := runProgram(ctx, filepath.Dir(file), filepath.Base(file), u.CommandLine, timeout, runAs{Rights: p.RunWithRights, User: p.RunAsUser, Password: p.RunAsPassword})
 	rec.LastApplied = in.cfg.Clock.Now().UTC()
 	var msg string
 	switch {

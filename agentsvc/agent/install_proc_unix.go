@@ -24,36 +24,38 @@ func shellCommand(dir, file, commandLine string) *exec.Cmd {
 }
 
 // prepareProcess puts the program in a process group of its own, so that killing the group
-// kills every child it started, and switches to the run-as account when one is asked for.
-func prepareProcess(cmd *exec.Cmd, rights runAs) error {
+// kills every child it started, and switches to the run-as account when one is asked for (root
+// needs no password for that). release has nothing to free here.
+func prepareProcess(cmd *exec.Cmd, rights runAs) (release func(), err error) {
+	release = func() {}
 	attr := &syscall.SysProcAttr{Setpgid: true}
 	name := rights.User
 	if rights.Rights == rightsLoggedOnUser {
 		users, err := loggedOnUsers()
 		if err != nil {
-			return err
+			return release, err
 		}
 		if len(users) == 0 {
-			return fmt.Errorf("run with rights of the logged-on user: nobody is logged on")
+			return release, fmt.Errorf("run with rights of the logged-on user: nobody is logged on")
 		}
 		name = users[0]
 	}
 	if rights.Rights == rightsLoggedOnUser || rights.Rights == rightsSpecifiedUser {
 		u, err := user.Lookup(name)
 		if err != nil {
-			return fmt.Errorf("run as %q: %w", name, err)
+			return release, fmt.Errorf("run as %q: %w", name, err)
 		}
 		uid, _ := strconv.ParseUint(u.Uid, 10, 32)
 		gid, _ := strconv.ParseUint(u.Gid, 10, 32)
 		if uint32(uid) != uint32(os.Geteuid()) {
 			if os.Geteuid() != 0 {
-				return fmt.Errorf("run as %q: the agent is not root and cannot switch accounts", name)
+				return release, fmt.Errorf("run as %q: the agent is not root and cannot switch accounts", name)
 			}
 			attr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 		}
 	}
 	cmd.SysProcAttr = attr
-	return nil
+	return release, nil
 }
 
 type groupTree struct{ pgid int }

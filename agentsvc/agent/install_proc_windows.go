@@ -3,7 +3,6 @@
 package agent
 
 import (
-	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -25,21 +24,77 @@ func shellCommand(dir, file, commandLine string) *exec.Cmd {
 	return cmd
 }
 
-// prepareProcess sets the account: the agent's own (the service runs as SYSTEM), or the console
-// user's token for logged_on_user. A specified user would need that account's password, which
-// PatchDesk does not hold, so it is refused rather than silently run as SYSTEM.
-func prepareProcess(cmd *exec.Cmd, rights runAs) error {
+// prepareProcess sets the account: the agent's own (the service runs as SYSTEM), the console
+// user's token for logged_on_user, or for specified_user a logon with the password the host sent.
+// release closes the token once the process has started.
+func prepareProcess(cmd *exec.Cmd, rights runAs) (release func(), err error) {
+	release = func() {}
+	var tok windows.Token
 	switch rights.Rights {
 	case rightsSpecifiedUser:
-		return errors.New("run with rights of a specified user is not supported on Windows (it needs the account's password)")
-	case rightsLoggedOnUser:
-		var tok windows.Token
-		if err := windows.WTSQueryUserToken(windows.WTSGetActiveConsoleSessionId(), &tok); err != nil {
-			return fmt.Errorf("run with rights of the logged-on user: %w", err)
+		if tok, err = logonUser(rights.User, rights.Password); err != nil {
+			return release, err
 		}
-		cmd.SysProcAttr.Token = syscall.Token(tok)
+	case rightsLoggedOnUser:
+		if err := windows.WTSQueryUserToken(windows.WTSGetActiveConsoleSessionId(), &tok); err != nil {
+			return release, fmt.Errorf("run with rights of the logged-on user: %w", err)
+		}
+	default:
+		return release, nil
 	}
-	return nil
+	cmd.SysProcAttr.Token = syscall.Token(tok)
+	return func() { tok.Close() }, nil
+}
+
+var procLogonUserW = windows.NewLazySystemDLL("advapi32.dll").NewProc("LogonUserW")
+
+// Logon types and provider of LogonUserW (winbase.h).
+const (
+	logon32LogonInteractive = 2
+	logon32LogonBatch       = 4
+	logon32ProviderDefault  = 0
+)
+
+// logonUser logs account (DOMAIN\user, user@domain or a local user) on for running update
+// programs. A batch logon suits unattended programs; an account without the "Log on as a batch
+// job" right gets an interactive logon instead.
+func logonUser(account, password string) (windows.Token, error) {
+	if password == "" {
+		return 0, fmt.Errorf("run as %q: the host has no password for this account (Windows Patch Remediation Settings > Programs)", account)
+	}
+	name, domain := account, "."
+	if i := strings.IndexByte(account, '\\'); i >= 0 {
+		domain, name = account[:i], account[i+1:]
+	} else if strings.Contains(account, "@") {
+		domain = "" // a user principal name carries its domain
+	}
+	u, err := windows.UTF16PtrFromString(name)
+	if err != nil {
+		return 0, fmt.Errorf("run as %q: %w", account, err)
+	}
+	var d *uint16
+	if domain != "" {
+		if d, err = windows.UTF16PtrFromString(domain); err != nil {
+			return 0, fmt.Errorf("run as %q: %w", account, err)
+		}
+	}
+	pw, err := windows.UTF16FromString(password)
+	if err != nil {
+		return 0, fmt.Errorf("run as %q: %w", account, err)
+	}
+	defer clear(pw)
+	var tok windows.Token
+	for _, kind := range []uintptr{logon32LogonBatch, logon32LogonInteractive} {
+		r, _, callErr := procLogonUserW.Call(uintptr(unsafe.Pointer(u)), uintptr(unsafe.Pointer(d)), uintptr(unsafe.Pointer(&pw[0])),
+			kind, logon32ProviderDefault, uintptr(unsafe.Pointer(&tok)))
+		if r != 0 {
+			return tok, nil
+		}
+		if callErr != windows.ERROR_LOGON_TYPE_NOT_GRANTED {
+			return 0, fmt.Errorf("run as %q: log on: %w", account, callErr)
+		}
+	}
+	return 0, fmt.Errorf("run as %q: the account may log on neither as a batch job nor interactively", account)
 }
 
 // jobTree is a Job object that kills every process in it when terminated or closed. A child

@@ -32,9 +32,11 @@ func runProgram(ctx context.Context, dir, file, commandLine string, timeout time
 	// Grandchildren that escaped the kill (Windows before the job is assigned) may hold the
 	// output pipes; WaitDelay keeps Wait from hanging on them.
 	cmd.WaitDelay = 5 * time.Second
-	if err := prepareProcess(cmd, rights); err != nil {
+	release, err := prepareProcess(cmd, rights)
+	if err != nil {
 		return runResult{Exit: -1, Err: err}
 	}
+	defer release()
 	if err := cmd.Start(); err != nil {
 		return runResult{Exit: -1, Err: fmt.Errorf("start %q: %w", commandLine, err)}
 	}

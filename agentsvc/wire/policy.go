@@ -67,8 +67,11 @@ type PluginSettings struct {
 	MaxDeferralS               int    `json:"max_deferral_s"`
 	RunWithRights              string `json:"run_with_rights"` // system, logged_on_user, specified_user
 	RunAsUser                  string `json:"run_as_user"`
-	ProgramCanRun              string `json:"program_can_run"` // always, user_logged_on, no_user_logged_on
-	ClientDownloadLocation     string `json:"client_download_location"`
+	// RunAsPassword is the specified user's password, sent only with specified_user (Windows
+	// agents log the account on with it). Agents keep it in memory only.
+	RunAsPassword          string `json:"run_as_password,omitempty"`
+	ProgramCanRun          string `json:"program_can_run"` // always, user_logged_on, no_user_logged_on
+	ClientDownloadLocation string `json:"client_download_location"`
 }
 
 // Restart options of the plug-in policy.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -74,6 +76,9 @@ func settingsCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "set KEY VALUE [KEY VALUE]...",
 		Short: "Change settings; all are validated first and nothing is saved if one is wrong",
+		Long: "Change settings; all are validated first and nothing is saved if one is wrong.\n" +
+			"A secret given as - is read from the first line of standard input, so that it stays out of\n" +
+			"the shell's history and the process list.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 || len(args)%2 != 0 {
 				return fmt.Errorf("want KEY VALUE pairs, got %d arguments", len(args))
@@ -84,6 +89,13 @@ func settingsCmd(g *globals) *cobra.Command {
 			changes := map[string]string{}
 			for i := 0; i < len(args); i += 2 {
 				changes[args[i]] = args[i+1]
+				if d, err := settings.Lookup(args[i]); err == nil && d.Kind == settings.Secret && args[i+1] == "-" {
+					line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+					if err != nil && (err != io.EOF || line == "") {
+						return fmt.Errorf("read %s from standard input: %w", args[i], err)
+					}
+					changes[args[i]] = strings.TrimRight(line, "\r\n")
+				}
 			}
 			return saveSettings(cmd, g, changes, false)
 		},
@@ -144,8 +156,11 @@ func saveSettings(cmd *cobra.Command, g *globals, changes map[string]string, res
 	return emit(cmd.OutOrStdout(), g, out, t)
 }
 
-// display prints a value for people: lists comma-separated, empty as (none).
+// display prints a value for people: lists comma-separated, secrets as (set), empty as (none).
 func display(d settings.Def, canonical string) string {
+	if d.Kind == settings.Secret && canonical != "" {
+		return settings.MaskSecret(canonical)
+	}
 	if d.Kind == settings.List {
 		return strings.Join(settings.TypedValue(d, canonical).([]string), ", ")
 	}

@@ -28,6 +28,8 @@ const (
 	Path     Kind = "path"
 	Schedule Kind = "schedule"
 	List     Kind = "list"
+	// Secret is text stored sealed (model/secrets) and never shown: displays say "(set)".
+	Secret Kind = "secret"
 )
 
 // Option is one value of a Choice setting.
@@ -118,6 +120,7 @@ const (
 	KeyTerminateAfter     = "remediation.terminate_after"
 	KeyRunWithRights      = "remediation.run_with_rights"
 	KeyRunAsUser          = "remediation.run_as_user"
+	KeyRunAsPassword      = "remediation.run_as_password"
 	KeyProgramCanRun      = "remediation.program_can_run"
 	KeyAgentEvents        = "remediation.agent_events"
 	KeyInstallSchedule    = "plugin.install_schedule"
@@ -211,6 +214,8 @@ var Defs = []Def{
 		Default: "system", Options: rightsOptions, Help: "The account update programs run as."},
 	{Key: KeyRunAsUser, Pane: "remediation", Section: "Programs", Label: "Specified user (DOMAIN\\user)", Kind: Text, Optional: true,
 		Item: accountName, Help: "The account used when Run with rights is Specified user."},
+	{Key: KeyRunAsPassword, Pane: "remediation", Section: "Programs", Label: "Specified user's password", Kind: Secret, Optional: true,
+		Help: "Windows agents log the specified user on with it; it is stored encrypted and sent only to enrolled agents over the listener's TLS. Linux and macOS agents running as root switch accounts without it."},
 	{Key: KeyProgramCanRun, Pane: "remediation", Section: "Programs", Label: "Program can run", Kind: Choice,
 		Default: "always", Options: canRunOptions, Help: "Whether update programs may run while a user is logged on."},
 	{Key: KeyAgentEvents, Pane: "remediation", Section: "Programs", Label: "Agent events", Kind: Bool,

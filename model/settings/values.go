@@ -15,7 +15,11 @@ import (
 
 	"patchdesk/model"
 	"patchdesk/model/schedule"
+	"patchdesk/model/secrets"
 )
+
+// maxSecret bounds a Secret's length: Windows passwords stop at 256 characters.
+const maxSecret = 256
 
 // Normalize validates raw as a value of d and returns its canonical text form.
 func Normalize(d Def, raw string) (string, error) {
@@ -27,6 +31,17 @@ func Normalize(d Def, raw string) (string, error) {
 }
 
 func normalize(d Def, raw string) (string, error) {
+	if d.Kind == Secret {
+		// Not trimmed: spaces can be part of a password. A sealed value passes as it is (the
+		// stored one handed back unchanged); Save seals plain text.
+		if len(raw) > maxSecret {
+			return "", fmt.Errorf("longer than %d characters", maxSecret)
+		}
+		if strings.ContainsAny(raw, "\x00\r\n") {
+			return "", errors.New("must be one line")
+		}
+		return raw, nil
+	}
 	raw = strings.TrimSpace(raw)
 	switch d.Kind {
 	case Bool:
@@ -225,8 +240,31 @@ func TypedValue(d Def, canonical string) any {
 		items := []string{}
 		_ = json.Unmarshal([]byte(canonical), &items)
 		return items
+	case Secret:
+		return MaskSecret(canonical)
 	}
 	return canonical
+}
+
+// MaskSecret is what displays and exports show of a Secret: "(set)" or "".
+func MaskSecret(canonical string) string {
+	if canonical == "" {
+		return ""
+	}
+	return "(set)"
+}
+
+// Secret returns a Secret setting in plain text, "" when none is set.
+func (v Values) Secret(key string) (string, error) {
+	raw := v.Raw(key)
+	if raw == "" {
+		return "", nil
+	}
+	plain, err := secrets.Open(v.env.DataDir, raw)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", key, err)
+	}
+	return plain, nil
 }
 
 // With returns a copy with changes applied (already canonical).
@@ -308,6 +346,11 @@ func Save(ctx context.Context, db *gorm.DB, env Env, actor string, changes map[s
 			if err != nil {
 				return err
 			}
+			if d.Kind == Secret {
+				if s, err = sealChange(env, k, s, current.Raw(k)); err != nil {
+					return err
+				}
+			}
 			if s != current.Raw(k) {
 				canon[k] = s
 				changed = append(changed, k)
@@ -322,7 +365,14 @@ func Save(ctx context.Context, db *gorm.DB, env Env, actor string, changes map[s
 			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 				return fmt.Errorf("store %s: %w", k, err)
 			}
-			if err := model.AuditTx(tx, actor, "set", "setting:"+k, fmt.Sprintf("%s -> %s", current.Raw(k), canon[k])); err != nil {
+			detail := fmt.Sprintf("%s -> %s", current.Raw(k), canon[k])
+			if d, _ := Lookup(k); d.Kind == Secret {
+				detail = "replaced"
+				if canon[k] == "" {
+					detail = "cleared"
+				}
+			}
+			if err := model.AuditTx(tx, actor, "set", "setting:"+k, detail); err != nil {
 				return err
 			}
 		}
@@ -332,6 +382,30 @@ func Save(ctx context.Context, db *gorm.DB, env Env, actor string, changes map[s
 		return nil, err
 	}
 	return changed, nil
+}
+
+// sealChange turns a Secret's new value into what is stored: the current sealed value when the
+// text is unchanged (so that saving a form again is not a change), a fresh seal otherwise.
+func sealChange(env Env, key, value, current string) (string, error) {
+	switch {
+	case value == "":
+		return "", nil
+	case secrets.IsSealed(value):
+		if value != current {
+			return "", fmt.Errorf("%s: a sealed value can only be the one already stored; give the new secret in plain text", key)
+		}
+		return value, nil
+	}
+	if current != "" {
+		if old, err := secrets.Open(env.DataDir, current); err == nil && old == value {
+			return current, nil
+		}
+	}
+	sealed, err := secrets.Seal(env.DataDir, value)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", key, err)
+	}
+	return sealed, nil
 }
 
 // Reset puts settings back to their defaults.
