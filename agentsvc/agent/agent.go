@@ -141,6 +141,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	bo := backoff.NewExponentialBackOff()
 	bo.InitialInterval = 5 * time.Second
 	bo.MaxInterval = 10 * time.Minute
+	// Closes a state dir that an older agent, or an administrator's copy, left readable to all.
+	if err := privateDir(a.cfg.StateDir); err != nil {
+		return err
+	}
 	a.startInstaller(ctx) // install cycle hook (cycle.go)
 	for {
 		c := a.cycle(ctx)

@@ -79,8 +79,8 @@ func saveState(dir string, st State) error {
 }
 
 func saveCredential(dir, cred string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create state dir %s: %w", dir, err)
+	if err := privateDir(dir); err != nil {
+		return err
 	}
 	if err := atomicfile.Write(filepath.Join(dir, credentialFile), []byte(cred+"\n"), 0o600); err != nil {
 		return fmt.Errorf("save agent credential: %w", err)
