@@ -105,6 +105,10 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	app := `HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\7-Zip`
 	w.run("reg", "add", app, "/v", "DisplayName", "/d", "7-Zip 23.01 (x64)", "/f")
 	w.run("reg", "add", app, "/v", "DisplayVersion", "/d", "23.01", "/f")
+	// A per-user install, as Zoom or VS Code make them: it is in the user's hive only.
+	userApp := `HKCU\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\PerUserTool`
+	w.run("reg", "add", userApp, "/v", "DisplayName", "/d", "Per-user Tool", "/f")
+	w.run("reg", "add", userApp, "/v", "DisplayVersion", "/d", "1.2.3", "/f")
 
 	cmdScript := func(lines ...string) []byte { return []byte("@echo off\r\n" + strings.Join(lines, "\r\n") + "\r\n") }
 	addKB := func(kb string) string {
@@ -162,7 +166,13 @@ func TestWindowsAgentUnderWine(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("inventory: %v %v", ok, err)
 	}
-	if inv.OS.Family != "windows" || !slices.ContainsFunc(inv.Software, func(s inventory.Software) bool { return s.Name == "7-Zip 23.01 (x64)" && s.Version == "23.01" }) {
+	machine := slices.ContainsFunc(inv.Software, func(s inventory.Software) bool {
+		return s.Name == "7-Zip 23.01 (x64)" && s.Version == "23.01" && s.Scope == "machine"
+	})
+	user := slices.ContainsFunc(inv.Software, func(s inventory.Software) bool {
+		return s.Name == "Per-user Tool" && s.Version == "1.2.3" && s.Scope == "user"
+	})
+	if inv.OS.Family != "windows" || !machine || !user {
 		t.Fatalf("the registry scan reported OS %+v and software %+v", inv.OS, inv.Software)
 	}
 	if _, err := h.store.RecomputeTargets(ctx); err != nil {

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func TestUninstallEntry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sw, kb, ok := tt.e.software("x64")
+			sw, kb, ok := tt.e.software("x64", "machine")
 			if ok != tt.wantOK || kb != tt.wantKB {
 				t.Fatalf("software(%+v) = ok %v kb %q, want ok %v kb %q", tt.e, ok, kb, tt.wantOK, tt.wantKB)
 			}
@@ -55,6 +56,10 @@ func TestWindowsHelpers(t *testing.T) {
 		{"server", windowsName("Windows Server 2022 Standard", 20348), "Windows Server 2022 Standard"},
 		{"product type", productType("ServerNT"), "server"},
 		{"arch", windowsArch("AMD64"), "x64"},
+		{"user hive", strconv.FormatBool(isUserHive("S-1-5-21-3623811015-3361044348-30300820-1013")), "true"},
+		{"user classes", strconv.FormatBool(isUserHive("S-1-5-21-3623811015-3361044348-30300820-1013_Classes")), "false"},
+		{"local system", strconv.FormatBool(isUserHive("S-1-5-18")), "false"},
+		{".DEFAULT", strconv.FormatBool(isUserHive(".DEFAULT")), "false"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

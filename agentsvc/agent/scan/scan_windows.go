@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,14 +75,19 @@ func scanOS(ctx context.Context, inv *inventory.Inventory) error {
 		if inv.OS.Arch == "x86" && v.access == registry.WOW64_32KEY {
 			continue // a 32-bit Windows has one view only
 		}
-		for _, e := range uninstallEntries(v.access) {
-			sw, kb, ok := e.software(v.arch)
+		for _, e := range uninstallEntries(registry.LOCAL_MACHINE, uninstallKey, v.access) {
+			sw, kb, ok := e.software(v.arch, "machine")
 			if ok {
 				inv.Software = append(inv.Software, sw)
 			}
 			if kb != "" {
 				kbs[kb] = true
 			}
+		}
+	}
+	for _, e := range userUninstallEntries() {
+		if sw, _, ok := e.software("", "user"); ok && !slices.Contains(inv.Software, sw) {
+			inv.Software = append(inv.Software, sw)
 		}
 	}
 	for _, kb := range servicingKBs() {
@@ -112,9 +118,29 @@ func keyExists(path string) bool {
 	return true
 }
 
-// uninstallEntries reads the Uninstall key in one registry view (64- or 32-bit).
-func uninstallEntries(view uint32) []uninstallEntry {
-	root, err := registry.OpenKey(registry.LOCAL_MACHINE, uninstallKey, registry.ENUMERATE_SUB_KEYS|view)
+// userUninstallEntries reads the per-user Uninstall keys (HKCU of each user) of the profiles
+// loaded now: users who are logged on, or whose profile a service has open. Per-user installs of
+// users who are not logged on stay unseen until they are.
+func userUninstallEntries() []uninstallEntry {
+	users, err := registry.OpenKey(registry.USERS, "", registry.ENUMERATE_SUB_KEYS)
+	if err != nil {
+		return nil
+	}
+	defer users.Close()
+	names, _ := users.ReadSubKeyNames(-1)
+	var out []uninstallEntry
+	for _, sid := range names {
+		if isUserHive(sid) {
+			out = append(out, uninstallEntries(registry.USERS, sid+`\`+uninstallKey, 0)...)
+		}
+	}
+	return out
+}
+
+// uninstallEntries reads an Uninstall key in one registry view (64- or 32-bit, or 0 where the
+// key has no views).
+func uninstallEntries(base registry.Key, path string, view uint32) []uninstallEntry {
+	root, err := registry.OpenKey(base, path, registry.ENUMERATE_SUB_KEYS|view)
 	if err != nil {
 		return nil
 	}

@@ -27,7 +27,8 @@ var kbRe = regexp.MustCompile(`(?i)\bKB(\d{6,8})\b`)
 
 // software turns an Uninstall entry into a product, or reports an update (kb) or nothing. Like
 // Programs and Features, it skips system components and entries that belong to a parent product.
-func (e uninstallEntry) software(arch string) (sw inventory.Software, kb string, ok bool) {
+// scope is "machine" or "user" (a per-user install, which has no architecture view).
+func (e uninstallEntry) software(arch, scope string) (sw inventory.Software, kb string, ok bool) {
 	if e.ReleaseType == "Update" || e.ReleaseType == "Security Update" || e.ReleaseType == "Hotfix" || e.ParentKeyName != "" {
 		if m := kbRe.FindStringSubmatch(e.Key + " " + e.DisplayName); m != nil {
 			return sw, "KB" + m[1], false
@@ -38,7 +39,7 @@ func (e uninstallEntry) software(arch string) (sw inventory.Software, kb string,
 		return sw, "", false
 	}
 	sw = inventory.Software{Name: strings.TrimSpace(e.DisplayName), Version: strings.TrimSpace(e.DisplayVersion),
-		Publisher: strings.TrimSpace(e.Publisher), Arch: arch, Scope: "machine"}
+		Publisher: strings.TrimSpace(e.Publisher), Arch: arch, Scope: scope}
 	if productCodeRe.MatchString(e.Key) {
 		sw.ProductCode = strings.ToUpper(e.Key)
 	}
@@ -46,6 +47,12 @@ func (e uninstallEntry) software(arch string) (sw inventory.Software, kb string,
 		sw.InstallDate = d[:4] + "-" + d[4:6] + "-" + d[6:]
 	}
 	return sw, "", true
+}
+
+// isUserHive tells a loaded user profile under HKEY_USERS (a local or domain account's SID) from
+// the service accounts, .DEFAULT and the _Classes views.
+func isUserHive(name string) bool {
+	return strings.HasPrefix(name, "S-1-5-21-") && !strings.HasSuffix(name, "_Classes")
 }
 
 // packageKB finds the KB in a Component Based Servicing package name such as
