@@ -14,7 +14,6 @@ import (
 	"patchdesk/jobs"
 	"patchdesk/model"
 	"patchdesk/model/rules"
-	"patchdesk/model/settings"
 )
 
 // e2eUpdate is one update of an end-to-end catalog: its installer file and how the agent runs
@@ -47,13 +46,7 @@ func startE2EHost(t *testing.T, ctx context.Context, family string, updates []e2
 	}))
 	t.Cleanup(vendor.Close)
 
-	dir := t.TempDir()
-	store, err := model.Open(ctx, dir, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	src := settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "patchhost"}}
+	store, src := openTestStore(t)
 	if _, err := src.Save(ctx, "test", values); err != nil {
 		t.Fatal(err)
 	}
@@ -96,21 +89,11 @@ func startE2EHost(t *testing.T, ctx context.Context, family string, updates []e2
 		t.Fatal(err)
 	}
 
-	opts.Addr = "127.0.0.1:0"
-	if opts.PollEvery == 0 {
-		opts.PollEvery = time.Hour
-	}
-	srv, err := New(store, src, dir, quiet, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.ServePolicies(NewPolicies(store, src, quiet, time.Second))
-	srv.HandleAgent(jobs.PackagePath, jobs.PackageHandler(store, srv.Authenticate, quiet))
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return &host{srv: srv, store: store, src: src, dir: dir, url: "https://" + srv.Addr().String(), fp: srv.CAFingerprint()}, ids
+	h := serveHost(t, store, src, opts, func(srv *Server) {
+		srv.ServePolicies(NewPolicies(store, src, quiet, time.Second))
+		srv.HandleAgent(jobs.PackagePath, jobs.PackageHandler(store, srv.Authenticate, quiet))
+	})
+	return h, ids
 }
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }

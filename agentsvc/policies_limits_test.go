@@ -12,7 +12,6 @@ import (
 	"patchdesk/agentsvc/wire"
 	"patchdesk/model"
 	"patchdesk/model/inventory"
-	"patchdesk/model/settings"
 )
 
 // TestPoliciesReplyLimits checks what the policies reply leaves out and adds: a denied update is
@@ -21,13 +20,7 @@ import (
 // out, so agents fetch the update then.
 func TestPoliciesReplyLimits(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := model.Open(ctx, dir, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	src := settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "patchhost"}}
+	store, src := openTestStore(t)
 	released := time.Date(2026, 1, 13, 0, 0, 0, 0, time.UTC)
 	var updates []model.CatalogUpdate
 	for _, id := range []string{"U-ok", "U-denied"} {

@@ -4,20 +4,13 @@ import (
 	"context"
 	"testing"
 
-	"patchdesk/model"
 	"patchdesk/model/settings"
 )
 
 // The run-as password goes to agents only when they are to use it.
 func TestPluginSettingsSendPasswordOnlyForSpecifiedUser(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	store, err := model.Open(ctx, dir, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	src := settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "h"}}
+	_, src := openTestStore(t)
 	plugin := func() string {
 		t.Helper()
 		v, err := src.Load(ctx)

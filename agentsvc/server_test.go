@@ -42,29 +42,42 @@ func startHost(t *testing.T, opts Options) *host { return startHostTB(t, opts) }
 
 func startHostTB(t testing.TB, opts Options) *host {
 	t.Helper()
+	store, src := openTestStore(t)
+	return serveHost(t, store, src, opts, nil)
+}
+
+// openTestStore opens a store in a fresh data dir, closed when the test ends.
+func openTestStore(t testing.TB) (*model.Store, settings.Source) {
+	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
-	store, err := model.Open(ctx, dir, quiet)
+	store, err := model.Open(context.Background(), dir, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "patchhost"}}
+	t.Cleanup(func() { store.Close() })
+	return store, settings.Source{DB: store.DB, Env: settings.Env{DataDir: dir, Hostname: "patchhost"}}
+}
+
+// serveHost starts a listener on 127.0.0.1 over store, shut down when the test ends; mount, when
+// given, adds handlers before the start.
+func serveHost(t testing.TB, store *model.Store, src settings.Source, opts Options, mount func(*Server)) *host {
+	t.Helper()
 	opts.Addr = "127.0.0.1:0"
 	if opts.PollEvery == 0 {
 		opts.PollEvery = time.Hour
 	}
-	srv, err := New(store, src, dir, quiet, opts)
+	srv, err := New(store, src, src.Env.DataDir, quiet, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Start(ctx); err != nil {
+	if mount != nil {
+		mount(srv)
+	}
+	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		srv.Shutdown(context.Background())
-		store.Close()
-	})
-	return &host{srv: srv, store: store, src: src, dir: dir, url: "https://" + srv.Addr().String(), fp: srv.CAFingerprint()}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return &host{srv: srv, store: store, src: src, dir: src.Env.DataDir, url: "https://" + srv.Addr().String(), fp: srv.CAFingerprint()}
 }
 
 func (h *host) token(t *testing.T, uses int, expires time.Duration) wire.Token {

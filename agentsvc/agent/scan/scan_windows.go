@@ -118,18 +118,23 @@ func keyExists(path string) bool {
 	return true
 }
 
+// subKeys lists the names of a key's subkeys; none when the key cannot be read.
+func subKeys(base registry.Key, path string, view uint32) []string {
+	k, err := registry.OpenKey(base, path, registry.ENUMERATE_SUB_KEYS|view)
+	if err != nil {
+		return nil
+	}
+	defer k.Close()
+	names, _ := k.ReadSubKeyNames(-1)
+	return names
+}
+
 // userUninstallEntries reads the per-user Uninstall keys (HKCU of each user) of the profiles
 // loaded now: users who are logged on, or whose profile a service has open. Per-user installs of
 // users who are not logged on stay unseen until they are.
 func userUninstallEntries() []uninstallEntry {
-	users, err := registry.OpenKey(registry.USERS, "", registry.ENUMERATE_SUB_KEYS)
-	if err != nil {
-		return nil
-	}
-	defer users.Close()
-	names, _ := users.ReadSubKeyNames(-1)
 	var out []uninstallEntry
-	for _, sid := range names {
+	for _, sid := range subKeys(registry.USERS, "", 0) {
 		if isUserHive(sid) {
 			out = append(out, uninstallEntries(registry.USERS, sid+`\`+uninstallKey, 0)...)
 		}
@@ -140,15 +145,10 @@ func userUninstallEntries() []uninstallEntry {
 // uninstallEntries reads an Uninstall key in one registry view (64- or 32-bit, or 0 where the
 // key has no views).
 func uninstallEntries(base registry.Key, path string, view uint32) []uninstallEntry {
-	root, err := registry.OpenKey(base, path, registry.ENUMERATE_SUB_KEYS|view)
-	if err != nil {
-		return nil
-	}
-	defer root.Close()
-	names, _ := root.ReadSubKeyNames(-1)
+	names := subKeys(base, path, view)
 	out := make([]uninstallEntry, 0, len(names))
 	for _, n := range names {
-		k, err := registry.OpenKey(root, n, registry.QUERY_VALUE|view)
+		k, err := registry.OpenKey(base, path+`\`+n, registry.QUERY_VALUE|view)
 		if err != nil {
 			continue
 		}
@@ -170,19 +170,13 @@ func uninstallEntries(base registry.Key, path string, view uint32) []uninstallEn
 // servicingKBs lists the KBs of installed Component Based Servicing packages (CurrentState
 // 0x70 is "installed"), which is where Windows 10 and later record their updates.
 func servicingKBs() []string {
-	root, err := registry.OpenKey(registry.LOCAL_MACHINE, cbsPackagesKey, registry.ENUMERATE_SUB_KEYS|registry.WOW64_64KEY)
-	if err != nil {
-		return nil
-	}
-	defer root.Close()
-	names, _ := root.ReadSubKeyNames(-1)
 	var out []string
-	for _, n := range names {
+	for _, n := range subKeys(registry.LOCAL_MACHINE, cbsPackagesKey, registry.WOW64_64KEY) {
 		kb := packageKB(n)
 		if kb == "" || !strings.HasPrefix(strings.ToLower(n), "package_") {
 			continue
 		}
-		k, err := registry.OpenKey(root, n, registry.QUERY_VALUE|registry.WOW64_64KEY)
+		k, err := registry.OpenKey(registry.LOCAL_MACHINE, cbsPackagesKey+`\`+n, registry.QUERY_VALUE|registry.WOW64_64KEY)
 		if err != nil {
 			continue
 		}
