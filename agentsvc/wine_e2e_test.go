@@ -21,10 +21,11 @@ import (
 
 // The Windows agent is cross-built and run under Wine (`make wine-test`): the real registry
 // scanner, cmd.exe command lines, exit codes such as 3010, the Job object that kills a hung
-// installer's tree, and the desktop notifier, against a listener on 127.0.0.1. Wine is not
+// installer's tree and the desktop notifier, against a listener on 127.0.0.1. Wine is not
 // Windows: this finds crashes and API misuse in the Windows code, not Windows' own behaviour.
-// Run as a specified user is not covered: Wine 8's LogonUserW hands back a placeholder token,
-// which CreateProcessAsUser then refuses ("Invalid handle").
+// Not covered: run as a specified user (Wine 8's LogonUserW hands back a placeholder token, which
+// CreateProcessAsUser then refuses: "Invalid handle"), and the named pipe users ask for a cycle on
+// (go-winio's Accept never returns under Wine 8, although the client's dial succeeds).
 
 // cbsKey is where Windows records an installed update package, which the scanner reads as the
 // update's KB; the test installers write it the way a real update's servicing would.

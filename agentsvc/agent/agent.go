@@ -46,6 +46,9 @@ type Config struct {
 	// Install, when set, runs the install cycle beside the check-ins (cycle.go); the agent fills
 	// in its client, state dir, scanner, clock and logger where they are empty.
 	Install *InstallConfig
+	// UserEndpoint, with Install, is where users ask for a cycle now (usercycle.go): a socket
+	// path, or a named pipe on Windows. Empty: users cannot ask this agent.
+	UserEndpoint string
 }
 
 // Cycle reports one round of enrol/scan/check-in/upload.
@@ -146,6 +149,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	a.startInstaller(ctx) // install cycle hook (cycle.go)
+	a.serveUsers(ctx)
 	for {
 		c := a.cycle(ctx)
 		if ctx.Err() != nil {

@@ -38,15 +38,30 @@ func (a *Agent) startInstaller(ctx context.Context) {
 	}
 }
 
+// serveUsers opens the endpoint where users ask for a cycle now. Without it the agent still
+// works, so a failure to open it is only logged.
+func (a *Agent) serveUsers(ctx context.Context) {
+	if a.installer == nil || a.cfg.UserEndpoint == "" {
+		return
+	}
+	l, err := listenUser(a.cfg.UserEndpoint)
+	if err != nil {
+		a.log.Warn("users cannot start a software update cycle", "err", err)
+		return
+	}
+	go serveUserRequests(ctx, l, func(ctx context.Context) error { return a.installer.RunCycle(ctx, true) }, a.log)
+}
+
 func (a *Agent) notifyInstaller(revision string) {
 	if a.installer != nil {
 		a.installer.Notify(revision)
 	}
 }
 
-// RunUserCycle is `patchagent cycle`: one cycle now, in this process, for an enrolled agent. It
-// takes the same lock as the service's cycles, so the two never install at once, and it needs
-// the host's "Allow user to run".
+// RunUserCycle is `patchagent cycle` when no agent service answers: one cycle now, in this
+// process, for an enrolled agent, which needs read access to the state dir (root, an
+// administrator). It takes the same lock as the service's cycles, so the two never install at
+// once, and it needs the host's "Allow user to run".
 func RunUserCycle(ctx context.Context, cfg Config) error {
 	st, cred, ok, err := loadState(cfg.StateDir)
 	if err != nil {

@@ -71,7 +71,7 @@ func source(server, invFile string) ([]string, func(context.Context) (inventory.
 }
 
 func runCmd() *cobra.Command {
-	var server, token, invFile, stateDir string
+	var server, token, invFile, stateDir, endpoint string
 	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -84,7 +84,7 @@ func runCmd() *cobra.Command {
 			servers, scanner := source(server, invFile)
 			log := logger(verbose, slog.LevelInfo)
 			a, err := agent.New(agent.Config{Token: token, Servers: servers, StateDir: stateDir, Version: version, Scan: scanner, Log: log,
-				Install: &agent.InstallConfig{Notifier: agent.NewDesktopNotifier(log)}})
+				Install: &agent.InstallConfig{Notifier: agent.NewDesktopNotifier(log)}, UserEndpoint: endpoint})
 			if err != nil {
 				return err
 			}
@@ -95,6 +95,7 @@ func runCmd() *cobra.Command {
 	cmd.Flags().StringVar(&token, "token", "", "enrolment token from `patchdesk token create` (needed the first time)")
 	cmd.Flags().StringVar(&invFile, "inventory", "", "use this inventory (as `patchagent scan --format json` prints) instead of scanning")
 	cmd.Flags().StringVar(&stateDir, "state", agent.DefaultStateDir(), "state dir holding the credential")
+	cmd.Flags().StringVar(&endpoint, "user-endpoint", agent.DefaultUserEndpoint(), "where users' `patchagent cycle` reaches this agent (socket path or named pipe; empty: nowhere)")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	return cmd
 }
@@ -102,18 +103,27 @@ func runCmd() *cobra.Command {
 // cycleCmd is the guide's Start Software Update Cycle: install what is applicable now, if the
 // host's plug-in policy allows users to.
 func cycleCmd() *cobra.Command {
-	var server, invFile, stateDir string
+	var server, invFile, stateDir, endpoint string
 	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "cycle",
 		Short: "Start a software update cycle now (needs \"Allow user to run\" on the host)",
 		Long: "Fetches this computer's policies from the host and installs every applicable update now,\n" +
 			"without waiting for the installation schedule, with the same retries, Terminate after and\n" +
-			"restart option as the agent's own cycles. It refuses while another cycle is installing.",
+			"restart option as the agent's own cycles. It asks the running agent service, which installs\n" +
+			"with its own rights; with no service running it runs the cycle itself, which needs the rights\n" +
+			"to read the state dir (root or an administrator).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			servers, scanner := source(server, invFile)
 			log := logger(verbose, slog.LevelInfo)
+			if endpoint != "" {
+				err := agent.RequestUserCycle(cmd.Context(), endpoint)
+				if !errors.Is(err, agent.ErrNoService) {
+					return err
+				}
+				log.Debug("no agent service answers; running the cycle here", "err", err)
+			}
+			servers, scanner := source(server, invFile)
 			return agent.RunUserCycle(cmd.Context(), agent.Config{Servers: servers, StateDir: stateDir, Version: version,
 				Scan: scanner, Log: log, Install: &agent.InstallConfig{Notifier: agent.NewDesktopNotifier(log)}})
 		},
@@ -121,6 +131,7 @@ func cycleCmd() *cobra.Command {
 	cmd.Flags().StringVar(&server, "server", "", "host URL (default: the URLs the agent enrolled with)")
 	cmd.Flags().StringVar(&invFile, "inventory", "", "use this inventory instead of scanning")
 	cmd.Flags().StringVar(&stateDir, "state", agent.DefaultStateDir(), "state dir holding the credential")
+	cmd.Flags().StringVar(&endpoint, "user-endpoint", agent.DefaultUserEndpoint(), "the agent service's endpoint for users (empty: run the cycle here)")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages")
 	return cmd
 }
