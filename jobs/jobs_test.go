@@ -140,6 +140,29 @@ func TestRecoverInterrupted(t *testing.T) {
 	}
 }
 
+// A run killed while a host kept running (so no start-up recovery saw it) is marked when its job
+// runs next: the new run holds the job's lock, so the old one cannot be alive.
+func TestNextRunMarksDeadRunInterrupted(t *testing.T) {
+	r, store, _ := newRunner(t)
+	ctx := context.Background()
+	r.Register(Job{Name: "count", Run: func(ctx context.Context, run *Run) error { return nil }})
+	dead, err := store.StartJobRun(ctx, "count", "cli", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(ctx, "count", "manual"); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := store.JobRuns(ctx, "count", 10)
+	outcomes := map[uint]string{}
+	for _, run := range runs {
+		outcomes[run.ID] = run.Outcome
+	}
+	if len(runs) != 2 || outcomes[dead.ID] != model.OutcomeInterrupted {
+		t.Fatalf("runs %v: the dead run %d should be interrupted", outcomes, dead.ID)
+	}
+}
+
 func TestSchedulerRunsAndReschedules(t *testing.T) {
 	r, _, src := newRunner(t)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -207,6 +207,11 @@ func (r *Runner) Run(ctx context.Context, name, trigger string) (model.JobRun, e
 		return model.JobRun{}, fmt.Errorf("%s: %w", name, ErrAlreadyRunning)
 	}
 	defer lock.Unlock()
+	// Holding the lock, any run of this job still marked running died with its process (a CLI
+	// run killed while a host kept running, so no start-up recovery saw it).
+	if err := r.interruptDead(ctx, name); err != nil {
+		return model.JobRun{}, err
+	}
 
 	rec, err := r.store.StartJobRun(ctx, name, trigger, r.host)
 	if err != nil {
@@ -275,12 +280,36 @@ func (r *Runner) RecoverInterrupted(ctx context.Context) error {
 		if err != nil || !ok {
 			continue
 		}
-		err = r.store.FinishJobRun(&run, model.OutcomeInterrupted, "the process running this job ended before it finished", run.DecodeCounts())
+		err = r.markInterrupted(run)
 		lock.Unlock()
 		if err != nil {
 			return err
 		}
-		r.log.Warn("job run was interrupted", "job", run.Job, "started", run.StartedAt)
 	}
+	return nil
+}
+
+// interruptDead marks the runs of job left "running" as interrupted; the caller holds the job's
+// lock, so none of them is alive.
+func (r *Runner) interruptDead(ctx context.Context, job string) error {
+	runs, err := r.store.RunningJobRuns(ctx)
+	if err != nil {
+		return err
+	}
+	for _, run := range runs {
+		if run.Job == job {
+			if err := r.markInterrupted(run); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Runner) markInterrupted(run model.JobRun) error {
+	if err := r.store.FinishJobRun(&run, model.OutcomeInterrupted, "the process running this job ended before it finished", run.DecodeCounts()); err != nil {
+		return err
+	}
+	r.log.Warn("job run was interrupted", "job", run.Job, "started", run.StartedAt)
 	return nil
 }
