@@ -464,6 +464,9 @@ func (in *Installer) retryTime(a wire.Assignment) time.Time {
 func (in *Installer) install(ctx context.Context, a wire.Assignment, u wire.AssignedUpdate, rec *updateRecord, file string) {
 	rec.Attempts++
 	in.set(u, rec, wire.StatusInstalling, nil, "", u.CommandLine)
+	// Posted before the program starts, so the host shows "Installation is in Progress" while a
+	// long installer runs rather than only afterwards.
+	in.flush(ctx)
 	p := in.pol.Plugin
 	timeout := time.Duration(p.TerminateAfterS) * time.Second
 	if in.cfg.TerminateAfter > 0 {

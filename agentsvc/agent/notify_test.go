@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -294,5 +295,37 @@ func TestRestartWarning(t *testing.T) {
 				t.Errorf("warning = %+v, want no deferral and 15m", n)
 			}
 		})
+	}
+}
+
+// The host hears "Installation is in Progress" while the program runs, not only afterwards:
+// the installer blocks on a pipe that the test opens only after checking the host's events.
+func TestInstallingIsPostedBeforeTheProgramEnds(t *testing.T) {
+	dir := t.TempDir()
+	started, proceed := filepath.Join(dir, "started"), filepath.Join(dir, "proceed")
+	for _, f := range []string{started, proceed} {
+		if err := syscall.Mkfifo(f, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+	}
+	r := newNoticeRig(t, wire.PluginSettings{}, false, nil)
+	u := &r.host.pol.Assignments[0].Updates[0]
+	u.CommandLine = "echo > '" + started + "'; read x < '" + proceed + "'; " + u.CommandLine
+	errc := make(chan error, 1)
+	go func() { errc <- r.in.RunCycle(context.Background(), false) }()
+	// Opening the FIFO waits until the installer is running.
+	b, err := os.ReadFile(started)
+	if err != nil {
+		t.Fatal(err, string(b))
+	}
+	seen := strings.Contains(r.host.events(), "U1: "+wire.StatusText[wire.StatusInstalling])
+	if err := os.WriteFile(proceed, []byte("go\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if !seen {
+		t.Fatalf("while the installer ran the host had only:\n%s", r.host.events())
 	}
 }
