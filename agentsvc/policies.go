@@ -100,15 +100,15 @@ func (s *Server) policyRevision(ctx context.Context, computer uint) string {
 			return ""
 		}
 	case p.now().Sub(c.at) > p.ttl && p.refreshing.CompareAndSwap(false, true):
-		// Refresh off the check-in's path; this and the next check-ins use the older revision.
-		go func() {
-			defer p.refreshing.Store(false)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if _, err := p.refresh(ctx); err != nil {
-				p.log.Warn("policy revision", "err", err)
-			}
-		}()
+		// This check-in refreshes and answers from the fresh data, so that a lone agent hears of a
+		// new policy now rather than one check-in interval later; check-ins arriving meanwhile use
+		// the older revision, so at most one of them per TTL waits for the database.
+		defer p.refreshing.Store(false)
+		if fresh, err := p.refresh(ctx); err != nil {
+			p.log.Warn("policy revision", "err", err)
+		} else {
+			c = fresh
+		}
 	}
 	return c.revision(computer)
 }
