@@ -261,7 +261,7 @@ func (s *Server) checkin(ctx context.Context, c *call) (any, error) {
 	s.stats.checkins.Add(1)
 	cfg := s.cfg.Load()
 	return wire.CheckinResponse{
-		NextCheckinS:      int(s.opts.CheckinInterval / time.Second),
+		NextCheckinS:      int(cfg.checkin / time.Second),
 		WantInventory:     want,
 		ScanNow:           scanNow,
 		ScanSchedule:      s.scanScheduleFor(c.computer, cfg),

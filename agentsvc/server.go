@@ -41,7 +41,7 @@ type SettingsSource interface {
 type Options struct {
 	// Addr, when set, replaces the listener.address setting (tests use "127.0.0.1:0").
 	Addr string
-	// CheckinInterval is what agents are told to wait between check-ins (default 10m).
+	// CheckinInterval, when set, replaces the listener.checkin_interval setting (tests, benchmarks).
 	CheckinInterval time.Duration
 	// MaxInFlight bounds requests handled at once; more are shed with 503 (default 1024).
 	MaxInFlight int
@@ -57,9 +57,6 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.CheckinInterval <= 0 {
-		o.CheckinInterval = 10 * time.Minute
-	}
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 1024
 	}
@@ -117,6 +114,7 @@ type hostConfig struct {
 	scanTarget    string
 	onlyIfChanged bool
 	agentEvents   bool
+	checkin       time.Duration
 }
 
 // New prepares a listener for the data dir: it creates the host CA on first use. Start serves.
@@ -274,9 +272,13 @@ func (s *Server) loadSettings(ctx context.Context) error {
 		scanTarget:    v.Text(settings.KeyScanTarget),
 		onlyIfChanged: v.Bool(settings.KeyScanOnlyIfChanged),
 		agentEvents:   v.Bool(settings.KeyAgentEvents),
+		checkin:       v.Duration(settings.KeyCheckinInterval),
 	}
 	if s.opts.Addr != "" {
 		c.addr = s.opts.Addr
+	}
+	if s.opts.CheckinInterval > 0 {
+		c.checkin = s.opts.CheckinInterval
 	}
 	s.cfg.Store(c)
 	s.revision = rev

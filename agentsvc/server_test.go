@@ -191,6 +191,16 @@ func TestEnrolCheckinInventory(t *testing.T) {
 			t.Fatalf("check-in %d after scan request: scan_now = %v, %v; want %v", i, resp.ScanNow, err, want)
 		}
 	}
+	// The check-in interval is a setting, taken at the next refresh.
+	if _, err := h.src.Save(ctx, "test", map[string]string{settings.KeyCheckinInterval: "2m"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err = c.Checkin(ctx, wire.CheckinRequest{InventoryDigest: inv.Digest(), AgentVersion: "1.0"}); err != nil || resp.NextCheckinS != 120 {
+		t.Fatalf("after the interval changed: next_checkin_s = %d, %v; want 120", resp.NextCheckinS, err)
+	}
 	if _, err := c.PostEvents(ctx, []wire.Event{{At: time.Now(), Severity: "info", Kind: "scan", Message: "done"}}); err != nil {
 		t.Fatal(err)
 	}
