@@ -3,7 +3,9 @@ package reports
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"patchdesk/model"
@@ -41,8 +43,9 @@ func deliveryOutcome(status string) string {
 type deliveryKey struct{ bulletin, update string }
 
 // latestDeliveries counts, per update, the computers whose latest delivery event since the
-// given time ended in each outcome ("succeeded", "failed", "not_completed").
-func latestDeliveries(ctx context.Context, store *model.Store, since time.Time, bulletin string) (map[deliveryKey]map[string]int64, error) {
+// given time ended in each outcome ("succeeded", "failed", "not_completed"), and the executions
+// not completed by the status they stand at.
+func latestDeliveries(ctx context.Context, store *model.Store, since time.Time, bulletin string) (map[deliveryKey]map[string]int64, map[string]int64, error) {
 	args := []any{since}
 	where := "at >= ?"
 	if bulletin != "" {
@@ -57,13 +60,17 @@ func latestDeliveries(ctx context.Context, store *model.Store, since time.Time, 
 		JOIN (SELECT MAX(id) AS id FROM delivery_events WHERE `+where+` GROUP BY computer_id, update_id) l ON l.id = e.id`, args...).
 		Scan(&last).Error
 	if err != nil {
-		return nil, fmt.Errorf("read delivery events: %w", err)
+		return nil, nil, fmt.Errorf("read delivery events: %w", err)
 	}
 	counts := map[deliveryKey]map[string]int64{}
+	pending := map[string]int64{}
 	for _, e := range last {
 		o := deliveryOutcome(e.Status)
 		if o == "" {
 			continue
+		}
+		if o == "not_completed" {
+			pending[e.Status]++
 		}
 		k := deliveryKey{e.BulletinID, e.UpdateID}
 		if counts[k] == nil {
@@ -71,7 +78,7 @@ func latestDeliveries(ctx context.Context, store *model.Store, since time.Time, 
 		}
 		counts[k][o]++
 	}
-	return counts, nil
+	return counts, pending, nil
 }
 
 // DeliveryTotals is the dashboard's software update delivery by execution: computer × update
@@ -84,7 +91,7 @@ type DeliveryTotals struct {
 
 // LoadDeliveryTotals sums the delivery summary since a time.
 func LoadDeliveryTotals(ctx context.Context, store *model.Store, since time.Time) (DeliveryTotals, error) {
-	counts, err := latestDeliveries(ctx, store, since, "")
+	counts, _, err := latestDeliveries(ctx, store, since, "")
 	if err != nil {
 		return DeliveryTotals{}, err
 	}
@@ -99,7 +106,7 @@ func LoadDeliveryTotals(ctx context.Context, store *model.Store, since time.Time
 
 func deliverySummary(ctx context.Context, q query) (*Result, error) {
 	since := startOfDay(q.now).AddDate(0, 0, 1-q.p.Int("days"))
-	counts, err := latestDeliveries(ctx, q.store, since, q.p["bulletin"])
+	counts, pending, err := latestDeliveries(ctx, q.store, since, q.p["bulletin"])
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +161,15 @@ func deliverySummary(ctx context.Context, q query) (*Result, error) {
 		{"Succeeded", fmt.Sprint(total[0])},
 		{"Failed", fmt.Sprint(total[1])},
 		{"Not completed", fmt.Sprint(total[2])},
+	}
+	if len(pending) > 0 {
+		// Where the executions not completed stand now; delivery-events has every step.
+		statuses := slices.Sorted(maps.Keys(pending))
+		parts := make([]string, len(statuses))
+		for i, st := range statuses {
+			parts[i] = fmt.Sprintf("%s %d", st, pending[st])
+		}
+		res.Summary = append(res.Summary, Fact{"Not completed, by status", strings.Join(parts, ", ")})
 	}
 	data := Table{Columns: []Column{{"bulletin", "Bulletin", TypeString}, {"succeeded", "Succeeded", TypeInt}, {"failed", "Failed", TypeInt}, {"not_completed", "Not completed", TypeInt}}}
 	for _, b := range bulletins {

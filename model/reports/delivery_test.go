@@ -2,6 +2,8 @@ package reports_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,7 +12,9 @@ import (
 	"patchdesk/model/reports/reportstest"
 )
 
-func TestDeliverySummary(t *testing.T) {
+// seedDeliveries stores the delivery events both delivery reports are tested on.
+func seedDeliveries(t *testing.T) (*model.Store, []model.ComputerView) {
+	t.Helper()
 	store := reportstest.OpenStore(t)
 	reportstest.SeedCompliance(t, store)
 	ctx := context.Background()
@@ -38,6 +42,13 @@ func TestDeliverySummary(t *testing.T) {
 	if err := store.AddDeliveryEvents(ctx, events); err != nil {
 		t.Fatal(err)
 	}
+	return store, cs
+}
+
+func TestDeliverySummary(t *testing.T) {
+	store, _ := seedDeliveries(t)
+	ctx := context.Background()
+	const june = "KB5039211/22H2"
 	r, err := reports.Lookup("delivery-summary")
 	if err != nil {
 		t.Fatal(err)
@@ -57,5 +68,49 @@ func TestDeliverySummary(t *testing.T) {
 	}
 	if res.Chart == nil || len(res.Chart.Data.Rows) != 1 {
 		t.Fatalf("chart = %+v", res.Chart)
+	}
+	// The execution not completed (computer 2) is named by where it stands.
+	if last := res.Summary[len(res.Summary)-1]; last.Value != "installing 1" {
+		t.Errorf("summary %+v, want the not-completed executions by status", res.Summary)
+	}
+}
+
+func TestDeliveryEvents(t *testing.T) {
+	store, cs := seedDeliveries(t)
+	ctx := context.Background()
+	r, err := reports.Lookup("delivery-events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := func(res *reports.Result) (out []string) {
+		for _, row := range res.Rows {
+			out = append(out, fmt.Sprintf("%v#%v", row[5], row[4]))
+		}
+		return out
+	}
+	// One computer's story, oldest first.
+	res, err := r.RunAt(ctx, store, reports.Values{"computer": cs[0].Name}, reportstest.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(statuses(res), " "), "installing#1 failed_rescheduled#1 installing#2 installed#2"; got != want {
+		t.Fatalf("computer 0: %s, want %s", got, want)
+	}
+	if res.Rows[0][1] != cs[0].Name || res.Rows[0][2] != "KB5039211" {
+		t.Errorf("first row %v", res.Rows[0])
+	}
+	// Every computer: the 90-day-old event is out of the period; a limit keeps the newest rows.
+	res, err = r.RunAt(ctx, store, reports.Values{"limit": "2"}, reportstest.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(statuses(res), " "), "installing#1 not_applicable#0"; got != want {
+		t.Fatalf("newest two: %s, want %s", got, want)
+	}
+	if res.Summary[1].Value != "8" || len(res.Summary) != 3 {
+		t.Errorf("summary %+v, want 8 status changes of which 2 shown", res.Summary)
+	}
+	if res.Chart == nil || len(res.Chart.Data.Rows) != 2 {
+		t.Errorf("chart %+v", res.Chart)
 	}
 }
