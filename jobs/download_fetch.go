@@ -422,6 +422,11 @@ func quarantine(root, dir, name, file string, now time.Time) (string, error) {
 	return q, nil
 }
 
+// quarantineStored moves a stored package's file aside (see quarantine).
+func quarantineStored(p model.Package, now time.Time) (string, error) {
+	return quarantine(p.Root, filepath.ToSlash(filepath.Dir(filepath.FromSlash(p.RelPath))), p.FileName, p.FilePath(), now)
+}
+
 // hashPackageFile returns a file's SHA-256 and size.
 func hashPackageFile(p string) (string, int64, error) {
 	f, err := os.Open(p)

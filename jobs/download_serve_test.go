@@ -5,7 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
+	"time"
+
+	"patchdesk/model"
 )
 
 func TestPackageHandler(t *testing.T) {
@@ -53,5 +57,55 @@ func TestPackageHandler(t *testing.T) {
 				t.Fatalf("GET %s: %d bytes that are not the package", tc.path, len(body))
 			}
 		})
+	}
+}
+
+// A stored file altered on disk after its download (same size) is quarantined and queued for
+// download again instead of being served.
+func TestPackageHandlerRefusesFileAlteredOnDisk(t *testing.T) {
+	good := payload(4, 80_000)
+	f := newPackageFixture(t, map[string][]byte{"/g.msi": good}, bulletin("G", update("G/u1", "/g.msi", "g.msi", good)))
+	f.request(t, false, "G")
+	if _, err := f.downloader().Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(PackageHandler(f.store, func(*http.Request) (uint, bool) { return 7, true }, quiet))
+	defer srv.Close()
+	get := func() int {
+		resp, err := http.Get(srv.URL + PackagePath + sum(good))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(); code != http.StatusOK {
+		t.Fatalf("sound package: %d", code)
+	}
+	ps, err := f.store.Packages(context.Background(), "G")
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("packages: %v %v", ps, err)
+	}
+	path := ps[0].FilePath()
+	altered := append([]byte{}, good...)
+	altered[100] ^= 0xff
+	if err := os.WriteFile(path, altered, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A different modification time, whatever the file system's clock granularity.
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if code := get(); code != http.StatusNotFound {
+		t.Fatalf("altered package: %d, want 404", code)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the altered file is still in the store: %v", err)
+	}
+	ps, _ = f.store.Packages(context.Background(), "G")
+	if ps[0].State != model.PackageWanted {
+		t.Errorf("package state %s, want it queued for download again", ps[0].State)
 	}
 }

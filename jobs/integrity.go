@@ -100,7 +100,7 @@ func CheckIntegrity(ctx context.Context, d *Downloader, run *Run) (IntegrityResu
 			return res, fmt.Errorf("check package %s: %w", p.FilePath(), err)
 		case sum != p.SHA256 || size != p.Size:
 			res.Corrupt++
-			if q, err := quarantine(p.Root, filepath.ToSlash(filepath.Dir(filepath.FromSlash(p.RelPath))), p.FileName, p.FilePath(), d.Now()); err != nil {
+			if q, err := quarantineStored(p, d.Now()); err != nil {
 				d.Log.Error("quarantine corrupt package", "update", p.UpdateID, "err", err)
 			} else {
 				d.Log.Error("stored package is corrupt; quarantined", "update", p.UpdateID, "sha256", sum, "want", p.SHA256, "file", q)
