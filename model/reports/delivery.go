@@ -17,13 +17,16 @@ func init() {
 	register(&Report{
 		Name: "delivery-summary", Title: "Software update delivery summary", Category: RemediationStatus,
 		Description: "For each update that agents worked on in the last days (30 unless the days parameter says otherwise): on how many computers its latest execution succeeded, failed or has not completed yet.",
-		Params: []Param{
-			{Name: "days", Title: "Days", Kind: KindInt, Default: "30", Min: 1, Max: 3650, Help: "how many days back"},
-			{Name: "bulletin", Title: "Bulletin", Kind: KindString, Help: "only this bulletin (empty: all)"},
-		},
-		run: deliverySummary,
+		Params: []Param{deliveryDaysParam, deliveryBulletinParam},
+		run:    deliverySummary,
 	})
 }
+
+// The delivery reports' shared parameters.
+var (
+	deliveryDaysParam     = Param{Name: "days", Title: "Days", Kind: KindInt, Default: "30", Min: 1, Max: 3650, Help: "how many days back"}
+	deliveryBulletinParam = Param{Name: "bulletin", Title: "Bulletin", Kind: KindString, Help: "only this bulletin (empty: all)"}
+)
 
 // deliveryOutcome sorts a final status into the summary's three columns; "" leaves the pair
 // out (the update turned out not to apply or was superseded: nothing was delivered).

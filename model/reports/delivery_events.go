@@ -15,8 +15,8 @@ func init() {
 		Name: "delivery-events", Title: "Software update delivery details", Category: RemediationStatus,
 		Description: "Every status change agents reported in the last days (30 unless the days parameter says otherwise), oldest first, with the attempt, exit code and the agent's message; charted by status.",
 		Params: []Param{
-			{Name: "days", Title: "Days", Kind: KindInt, Default: "30", Min: 1, Max: 3650, Help: "how many days back"},
-			{Name: "bulletin", Title: "Bulletin", Kind: KindString, Help: "only this bulletin (empty: all)"},
+			deliveryDaysParam,
+			deliveryBulletinParam,
 			{Name: "computer", Title: "Computer", Kind: KindString, Help: "only this computer (name or id; empty: all)"},
 			{Name: "limit", Title: "Rows", Kind: KindInt, Default: "5000", Min: 0, Max: 10_000_000,
 				Help: "at most this many rows, the newest (0: all); the summary counts them all"},
