@@ -17,8 +17,8 @@ func init() {
 	register(&Report{
 		Name: "delivery-summary", Title: "Software update delivery summary", Category: RemediationStatus,
 		Description: "For each update that agents worked on in the last days (30 unless the days parameter says otherwise): on how many computers its latest execution succeeded, failed or has not completed yet.",
-		Params: []Param{deliveryDaysParam, deliveryBulletinParam},
-		run:    deliverySummary,
+		Params:      []Param{deliveryDaysParam, deliveryBulletinParam},
+		run:         deliverySummary,
 	})
 }
 
