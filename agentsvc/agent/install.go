@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -434,6 +435,14 @@ func (in *Installer) download(ctx context.Context, a wire.Assignment, u wire.Ass
 	if err == nil {
 		rec.Downloads = 0
 		return file, true
+	}
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+		// The host has no servable package now (it refused a corrupt file and fetches it again):
+		// not this computer's failure. Pending until a policy revision brings the package back.
+		rec.DueAt = time.Time{}
+		in.set(u, rec, wire.StatusPending, nil, "", "the host has no verified package for this update now: "+se.Message)
+		return "", false
 	}
 	rec.Downloads++
 	msg := err.Error()
