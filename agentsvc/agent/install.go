@@ -59,7 +59,15 @@ type InstallConfig struct {
 	// BootTime is when the computer started (the OS's unless set): a restart the user made
 	// ends the restart reminders.
 	BootTime func() (time.Time, error)
+	// RetryDelay is the least time between a failed try and the next one. Without it an
+	// as-soon-as-possible policy retries at once and spends every reinstallation attempt
+	// within a second (cmd/patchagent sets DefaultRetryDelay; tests on a fake clock leave it 0).
+	RetryDelay time.Duration
 }
+
+// DefaultRetryDelay spaces the service's retries: long enough for what made an installer fail
+// (a file in use, a busy Windows Installer) to pass, short enough to finish the same day.
+const DefaultRetryDelay = 5 * time.Minute
 
 // Installer runs install cycles; Run is the service's loop, RunCycle one cycle.
 type Installer struct {
@@ -458,13 +466,15 @@ func (in *Installer) download(ctx context.Context, a wire.Assignment, u wire.Ass
 	return "", false
 }
 
-// retryTime is when a failed update is reapplied: at the next installation time, which for an
-// as-soon-as-possible policy is now, and the next open window while windows apply.
+// retryTime is when a failed update is reapplied: at the first installation time from the retry
+// delay on (for an as-soon-as-possible policy, the delay itself), in an open window while
+// windows apply.
 func (in *Installer) retryTime(a wire.Assignment) time.Time {
 	now := in.cfg.Clock.Now()
-	t, ok, _, err := in.allowedTime(a, now)
+	earliest := now.Add(in.cfg.RetryDelay)
+	t, ok, _, err := in.allowedTime(a, earliest)
 	if err != nil || !ok {
-		return now
+		return earliest
 	}
 	return t
 }

@@ -329,3 +329,29 @@ func TestInstallingIsPostedBeforeTheProgramEnds(t *testing.T) {
 		t.Fatalf("while the installer ran the host had only:\n%s", r.host.events())
 	}
 }
+
+// A failed installation is tried again no sooner than the retry delay, even for a policy that
+// runs as soon as possible.
+func TestRetryWaitsForTheRetryDelay(t *testing.T) {
+	r := newNoticeRig(t, wire.PluginSettings{}, false, nil)
+	r.in.cfg.RetryDelay = 5 * time.Minute
+	u := &r.host.pol.Assignments[0].Updates[0]
+	u.CommandLine = "exit 3"
+	attempts := func() int {
+		return strings.Count(r.host.events(), "U1: "+wire.StatusText[wire.StatusInstalling])
+	}
+	r.cycle(t)
+	if attempts() != 1 {
+		t.Fatalf("first cycle: %d attempts\n%s", attempts(), r.host.events())
+	}
+	r.clock.Advance(4 * time.Minute)
+	r.cycle(t)
+	if attempts() != 1 {
+		t.Fatalf("retried before the delay:\n%s", r.host.events())
+	}
+	r.clock.Advance(time.Minute)
+	r.cycle(t)
+	if attempts() != 2 {
+		t.Fatalf("not retried after the delay:\n%s", r.host.events())
+	}
+}

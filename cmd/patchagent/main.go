@@ -84,7 +84,7 @@ func runCmd() *cobra.Command {
 			servers, scanner := source(server, invFile)
 			log := logger(verbose, slog.LevelInfo)
 			a, err := agent.New(agent.Config{Token: token, Servers: servers, StateDir: stateDir, Version: version, Scan: scanner, Log: log,
-				Install: &agent.InstallConfig{Notifier: agent.NewDesktopNotifier(log)}, UserEndpoint: endpoint})
+				Install: &agent.InstallConfig{Notifier: agent.NewDesktopNotifier(log), RetryDelay: agent.DefaultRetryDelay}, UserEndpoint: endpoint})
 			if err != nil {
 				return err
 			}
@@ -125,7 +125,7 @@ func cycleCmd() *cobra.Command {
 			}
 			servers, scanner := source(server, invFile)
 			return agent.RunUserCycle(cmd.Context(), agent.Config{Servers: servers, StateDir: stateDir, Version: version,
-				Scan: scanner, Log: log, Install: &agent.InstallConfig{Notifier: agent.NewDesktopNotifier(log)}})
+				Scan: scanner, Log: log, Install: &agent.InstallConfig{Notifier: agent.NewDesktopNotifier(log), RetryDelay: agent.DefaultRetryDelay}})
 		},
 	}
 	cmd.Flags().StringVar(&server, "server", "", "host URL (default: the URLs the agent enrolled with)")
