@@ -101,7 +101,7 @@ var Panes = []Pane{
 	{"plugin", "Default Software Update Plug-in Policy", "When agents install updates and restart computers, and what users are told."},
 	{"scan", "System Assessment Scan", "How often agents inventory their computer and report it."},
 	{"import", "Import Patch Data", "Where the software update catalog comes from and how it is imported."},
-	{"listener", "Listener", "The HTTPS address agents connect to, and the names on the host's certificate."},
+	{"listener", "Listener", "The HTTPS address agents connect to, the names on the host's certificate and how often agents check in."},
 	{"host", "Host", "How this desktop host behaves: the tray, job history and database upkeep."},
 }
 
