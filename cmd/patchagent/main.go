@@ -117,7 +117,12 @@ func cycleCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := logger(verbose, slog.LevelInfo)
 			if endpoint != "" {
+				log.Info("asking the agent service for a software update cycle; this waits until the cycle ends", "endpoint", endpoint)
 				err := agent.RequestUserCycle(cmd.Context(), endpoint)
+				if err == nil {
+					log.Info("software update cycle finished")
+					return nil
+				}
 				if !errors.Is(err, agent.ErrNoService) {
 					return err
 				}
